@@ -3,6 +3,8 @@ answers with the same codes so every path here can be exercised offline."""
 
 from __future__ import annotations
 
+from .formats import SUPPORTED_FORMATS_TEXT
+
 SUCCESS = 0
 BAD_TOKEN = 1001
 SESSION_NOT_FOUND = 1002
@@ -11,14 +13,6 @@ UNSUPPORTED_FILE = 4001
 FILE_TOO_LARGE = 4002
 
 REGISTER_URL = "https://nemovideo.com/register?bind={user_id}"
-MAX_UPLOAD_BYTES = 500 * 1024 * 1024
-
-VIDEO_EXTENSIONS = ("mp4", "mov", "avi", "webm", "mkv")
-IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp")
-AUDIO_EXTENSIONS = ("mp3", "wav", "m4a", "aac")
-SUPPORTED_EXTENSIONS = VIDEO_EXTENSIONS + IMAGE_EXTENSIONS + AUDIO_EXTENSIONS
-SUPPORTED_FORMATS_TEXT = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
-
 
 class ApiError(Exception):
     """A failure the user should read: `str(err)` is safe to show (no token, no raw JSON)."""
