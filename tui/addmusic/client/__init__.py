@@ -1,0 +1,1 @@
+"""Speaks the NemoVideo agent API: one httpx.AsyncClient, credentials, the intent router."""

@@ -155,7 +155,7 @@ class Draft:
 
 def format_seconds(ms: int) -> str:
     """Seconds with at most one decimal and no trailing `.0` (API.md): 2500 → "2.5"."""
-    tenths = round(ms / 100)
+    tenths = int(ms / 100 + 0.5)  # half up: 10.05 s reads 10.1, as people round
     whole, frac = divmod(tenths, 10)
     return f"{whole}" if frac == 0 else f"{whole}.{frac}"
 

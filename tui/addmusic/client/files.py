@@ -1,0 +1,163 @@
+"""The client's file work: checks before an upload, downloads that never overwrite and never leave
+half a file behind, output names, and the render ids remembered on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from ..protocol.errors import FILE_TOO_LARGE, UNSUPPORTED_FILE, ApiError, message_for
+from ..protocol.formats import MAX_UPLOAD_BYTES, SNIFF_BYTES, check_file_kind, kind_of_extension
+
+Progress = Callable[[float], None]
+
+
+def check_upload(path: Path) -> str:
+    """The media kind of `path`, or an ApiError saying what is wrong — before any byte is sent."""
+    if not path.exists():
+        raise ApiError(f"{path} does not exist.")
+    if not path.is_file():
+        raise ApiError(f"{path} is not a file.")
+    if kind_of_extension(path.name) is None:
+        raise ApiError(f"{path.name}: {message_for(UNSUPPORTED_FILE, None)}", code=UNSUPPORTED_FILE)
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        raise ApiError(f"{path.name} is {size / 1e6:.0f} MB. {message_for(FILE_TOO_LARGE, None)}",
+                       code=FILE_TOO_LARGE)
+    if size == 0:
+        raise ApiError(f"{path.name} is empty.", code=UNSUPPORTED_FILE)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise ApiError(f"Cannot read {path.name}: {exc.strerror}.") from None
+    kind = check_file_kind(path.name, head)
+    if kind is None:
+        raise ApiError(f"{path.name} does not look like a video, image or audio file. "
+                       f"{message_for(UNSUPPORTED_FILE, None)}", code=UNSUPPORTED_FILE)
+    return kind
+
+
+def unique_path(path: Path) -> Path:
+    """`path`, or `stem-1.ext`, `stem-2.ext`, … — the first that does not exist."""
+    if not path.exists():
+        return path
+    for n in range(1, 10_000):
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise ApiError(f"Too many files named like {path.name} in {path.parent}.")
+
+
+def output_name(first_clip: str | Path) -> str:
+    return f"{Path(first_clip).stem}-music.mp4"
+
+
+async def download_to(http: httpx.AsyncClient, url: str, dest: Path, headers: dict[str, str],
+                      progress: Progress | None, *, overwrite: bool) -> Path:
+    """Stream `url` into a temporary file beside `dest`, then move it into place."""
+    dest = dest.expanduser()
+    if dest.exists() and not overwrite:
+        raise ApiError(f"{dest} already exists.")
+    folder = dest.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ApiError(f"Cannot create {folder}: {exc.strerror}.") from None
+    timeout = httpx.Timeout(60.0, connect=10.0, read=120.0)
+    try:
+        async with http.stream("GET", url, headers=headers, timeout=timeout) as response:
+            if response.status_code != 200:
+                raise ApiError(f"The download failed (HTTP {response.status_code}). Export again to retry.")
+            total = int(response.headers.get("Content-Length") or 0)
+            free = shutil.disk_usage(folder).free
+            if total and total + 16 * 1024 * 1024 > free:
+                raise ApiError(f"Not enough disk space in {folder}: the video needs {total / 1e6:.0f} MB "
+                               f"and {free / 1e6:.0f} MB are free. Free some space and export again.")
+            fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.", suffix=".part")
+            tmp = Path(tmp_name)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    received = 0
+                    async for chunk in response.aiter_bytes(1024 * 1024):
+                        out.write(chunk)
+                        received += len(chunk)
+                        if progress and total:
+                            progress(min(100.0, 100.0 * received / total))
+                if total and received != total:
+                    raise ApiError("The download was cut short. Export again to retry.")
+                _move_into_place(tmp, dest, overwrite)
+            except OSError as exc:
+                raise ApiError(f"Cannot write {dest}: {exc.strerror}. Check free space and permissions.") from None
+            finally:
+                tmp.unlink(missing_ok=True)
+    except httpx.TransportError as exc:
+        raise ApiError(f"The download was interrupted ({type(exc).__name__}). Export again to retry.") from None
+    if progress:
+        progress(100.0)
+    return dest
+
+
+def _move_into_place(tmp: Path, dest: Path, overwrite: bool) -> None:
+    os.chmod(tmp, 0o644)
+    if overwrite:
+        os.replace(tmp, dest)
+        return
+    try:
+        os.link(tmp, dest)  # fails if dest appeared meanwhile: never overwrite
+    except FileExistsError:
+        raise ApiError(f"{dest} already exists.") from None
+    except OSError:
+        if dest.exists():
+            raise ApiError(f"{dest} already exists.") from None
+        os.rename(tmp, dest)  # filesystems without hard links
+
+
+@dataclass
+class PendingRender:
+    job_id: str
+    origin: str
+    session_id: str
+    dest: str
+    quality: str = "high"
+    created: float = 0.0
+
+
+class PendingRenders:
+    """Render jobs still running on a server, remembered so quitting never orphans one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def all(self) -> list[PendingRender]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        fields = PendingRender.__dataclass_fields__
+        return [PendingRender(**{k: v for k, v in item.items() if k in fields})
+                for item in raw if isinstance(item, dict) and item.get("job_id")]
+
+    def for_origin(self, origin: str) -> list[PendingRender]:
+        return [p for p in self.all() if p.origin == origin]
+
+    def add(self, pending: PendingRender) -> None:
+        pending.created = pending.created or time.time()
+        self._write([p for p in self.all() if p.job_id != pending.job_id] + [pending])
+
+    def remove(self, job_id: str) -> None:
+        self._write([p for p in self.all() if p.job_id != job_id])
+
+    def _write(self, items: list[PendingRender]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps([asdict(p) for p in items], indent=1), encoding="utf-8")
+        os.replace(tmp, self.path)

@@ -1,0 +1,102 @@
+"""Running the engine: bind the socket ourselves (port 0 gives a free port with no pick-then-bind
+race), hold the data dir's lock file with our port and pid so front ends find us, exit when idle,
+and never hang on open streams at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import socket
+import sys
+from pathlib import Path
+
+from ..protocol.local import LOCK_NAME, read_lock
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+def _hold_lock(data_dir: Path) -> int:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        info = read_lock(data_dir) or {}
+        raise AlreadyRunning(
+            f"An engine already runs for {data_dir} (pid {info.get('pid')}, port {info.get('port')})."
+        ) from None
+    return fd
+
+
+def _write_lock(fd: int, host: str, port: int) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": host, "port": port}).encode(), 0)
+
+
+def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    """Run the engine in the foreground until Ctrl+C, SIGTERM or the idle timeout."""
+    import uvicorn
+
+    from .server import EngineConfig, build_app
+
+    fd = _hold_lock(data_dir)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        os.close(fd)
+        raise SystemExit(f"Cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    bound_port = sock.getsockname()[1]
+    config = EngineConfig.from_env(data_dir)
+    app, engine = build_app(config)
+    server = uvicorn.Server(uvicorn.Config(
+        app, log_level="warning", lifespan="on", timeout_graceful_shutdown=3, access_log=False))
+
+    async def main() -> None:
+        async def exit_when_idle() -> None:
+            await engine.should_exit.wait()
+            server.should_exit = True
+
+        idle = asyncio.create_task(exit_when_idle())
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            idle.cancel()
+
+    _write_lock(fd, host, bound_port)
+    print(f"addmusic engine listening on http://{host}:{bound_port} (data: {data_dir})", flush=True)
+    try:
+        asyncio.run(main())
+    finally:
+        os.ftruncate(fd, 0)
+        os.close(fd)
+        sock.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m addmusic.engine --data-dir D [--host H] [--port P]` — what front ends spawn."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="addmusic-engine")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        serve(args.data_dir, args.host, args.port)
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+    return 0

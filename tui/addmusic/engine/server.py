@@ -1,0 +1,415 @@
+"""The local engine's HTTP surface: every endpoint of API.md with the same envelope, token checks,
+attribution checks, sessions, credits, uploads, chat over SSE and render jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import math
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from ..protocol import api
+from ..protocol.draft import AUDIO, VIDEO, Draft, Segment, Track
+from ..protocol.errors import BAD_TOKEN, FILE_TOO_LARGE, NO_CREDITS, SESSION_NOT_FOUND, UNSUPPORTED_FILE
+from ..protocol.formats import MAX_UPLOAD_BYTES
+from .jobs import RenderQueue
+from .store import Job, Store, User
+from .turns import TurnResult, run_turn, stream_turn
+from .uploads import ReceivedFile, UploadRejected, receive_files
+
+log = logging.getLogger(__name__)
+
+NOT_EXPORTABLE = 3001
+IMAGE_SECONDS = 3000  # a still image becomes a 3 s shot
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass
+class EngineConfig:
+    data_dir: Path
+    credits: int = 10_000
+    heartbeat_s: float = 10.0
+    token_ttl_s: float = 7 * 24 * 3600
+    idle_exit_s: float = 600.0
+    quiet: bool = False  # reply with no text, as ~30% of cloud turns do (for tests and demos)
+
+    @classmethod
+    def from_env(cls, data_dir: Path) -> EngineConfig:
+        return cls(
+            data_dir=data_dir,
+            credits=int(_env_number("ADDMUSIC_ENGINE_CREDITS", 10_000)),
+            heartbeat_s=max(0.05, _env_number("ADDMUSIC_HEARTBEAT_S", 10.0)),
+            token_ttl_s=_env_number("ADDMUSIC_ENGINE_TOKEN_TTL_S", 7 * 24 * 3600),
+            idle_exit_s=_env_number("ADDMUSIC_ENGINE_IDLE_S", 600.0),
+            quiet=os.environ.get("ADDMUSIC_ENGINE_QUIET", "") not in ("", "0"),
+        )
+
+
+class Failure(Exception):
+    def __init__(self, code: int, message: str, status: int = 200) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def ok(data: Any) -> JSONResponse:
+    return JSONResponse({"code": 0, "message": "ok", "data": data})
+
+
+def fail(code: int, message: str, status: int = 200) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, "data": None}, status_code=status)
+
+
+class Engine:
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.store = Store(config.data_dir / "engine.db", starting_credits=config.credits)
+        self.media_dir = config.data_dir / "media"
+        self.music_dir = config.data_dir / "music"
+        self.renders = RenderQueue(self.store, config.data_dir / "renders", self.music_path)
+        self.open_requests = 0
+        self.last_activity = time.monotonic()
+        self.should_exit = asyncio.Event()
+        self.session_locks: dict[str, asyncio.Lock] = {}
+        self.background: set[asyncio.Future[Any]] = set()
+
+    def music_path(self, media_id: str) -> Path:
+        return self.music_dir / f"{media_id}.wav"
+
+    # --- checks shared by the routes -----------------------------------------------------
+
+    @staticmethod
+    def client_id(request: Request) -> str:
+        client_id = request.headers.get("x-client-id", "").strip()
+        if not client_id:
+            raise Failure(400, "missing X-Client-Id", status=400)
+        return client_id
+
+    def user(self, request: Request) -> User:
+        self.client_id(request)
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        user = self.store.user_for_token(token) if token else None
+        if user is None:
+            raise Failure(BAD_TOKEN, "token invalid or expired", status=401)
+        return user
+
+    @staticmethod
+    def attributed(request: Request) -> bool:
+        return all(request.headers.get(h) for h in api.ATTRIBUTION_HEADERS)
+
+    def session(self, session_id: str, user: User) -> dict[str, Any]:
+        session = self.store.session(session_id, user.user_id)
+        if session is None:
+            raise Failure(SESSION_NOT_FOUND, "session not found", status=404)
+        return session
+
+    def lock_for(self, session_id: str) -> asyncio.Lock:
+        return self.session_locks.setdefault(session_id, asyncio.Lock())
+
+    # --- routes --------------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        return ok({"engine": "addmusic", "pid": os.getpid()})
+
+    async def anonymous_token(self, request: Request) -> Response:
+        user = self.store.user_for_client(self.client_id(request))
+        token, expires = self.store.issue_token(user.user_id, self.config.token_ttl_s)
+        return ok({"token": token, "user_id": user.user_id, "expires_at": int(expires),
+                   "credits": user.available})
+
+    async def create_session(self, request: Request) -> Response:
+        user = self.user(request)
+        body = await _json_body(request)
+        language = str(body.get("language") or "en")
+        return ok(self.store.create_session(user.user_id, str(body.get("task_name") or "project"), language))
+
+    async def credits(self, request: Request) -> Response:
+        user = self.user(request)
+        return ok({"available": user.available, "frozen": user.frozen, "total": user.available + user.frozen})
+
+    async def state(self, request: Request) -> Response:
+        user = self.user(request)
+        session = self.session(request.path_params["sid"], user)
+        return ok({k: session[k] for k in ("session_id", "task_id", "task_name", "state")})
+
+    async def run_sse(self, request: Request) -> Response:
+        user = self.user(request)
+        body = await _json_body(request)
+        session = self.session(str(body.get("session_id") or ""), user)
+        message = _message_text(body)
+        if not self.store.freeze(user.user_id, 1):
+            raise Failure(NO_CREDITS, "no credits left", status=403)
+        sid = session["session_id"]
+        lock = self.lock_for(sid)
+        try:
+            await lock.acquire()  # turns of one session run one after another
+        except BaseException:
+            self.store.settle(user.user_id, 1, charge=False)
+            raise
+        session = self.store.session(sid, user.user_id) or session  # an earlier turn may have changed it
+
+        async def finish() -> TurnResult:
+            # Independent of the response: the edit lands even when the client hangs up mid-turn.
+            charged = False
+            try:
+                result = await asyncio.to_thread(
+                    run_turn, message, session["state"], session["language"], self.music_dir)
+                if result.changed:
+                    self.store.save_state(sid, result.state)
+                charged = result.changed
+                return result
+            finally:
+                self.store.settle(user.user_id, 1, charge=charged)
+                lock.release()
+
+        work = asyncio.ensure_future(finish())
+        self.background.add(work)
+        work.add_done_callback(self.background.discard)
+        body_stream = stream_turn(work, self.config.heartbeat_s, quiet=self.config.quiet)
+        return StreamingResponse(body_stream, media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def upload(self, request: Request) -> Response:
+        user = self.user(request)
+        session = self.session(request.path_params["sid"], user)
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith("application/json"):
+            raise Failure(UNSUPPORTED_FILE, "The local engine cannot fetch URLs; upload the file itself.")
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 1024 * 1024:
+            raise Failure(FILE_TOO_LARGE, "The file is larger than 500 MB. Compress or trim it first.")
+        try:
+            received = await receive_files(content_type, request.stream(), self.media_dir / "spool")
+        except UploadRejected as exc:
+            raise Failure(exc.code, str(exc)) from None
+        if not received:
+            raise Failure(UNSUPPORTED_FILE, "No file was attached to the upload.")
+        async with self.lock_for(session["session_id"]):
+            session = self.session(session["session_id"], user)
+            try:
+                files = [await self._add_media(session, item) for item in received]
+            finally:
+                for item in received:
+                    item.path.unlink(missing_ok=True)
+            self.store.save_state(session["session_id"], session["state"])
+        return ok({"files": files, "session_state_applied": True})
+
+    async def _add_media(self, session: dict[str, Any], item: ReceivedFile) -> dict[str, Any]:
+        from .media import MediaError, audio_peaks, probe
+
+        media_id = item.digest[:16]
+        suffix = Path(item.filename).suffix.lower() or ".bin"
+        target = self.media_dir / f"{media_id}{suffix}"
+        if not target.exists():
+            shutil.move(str(item.path), target)
+        try:
+            info = await asyncio.to_thread(probe, target)
+        except MediaError as exc:
+            raise Failure(UNSUPPORTED_FILE, f"{item.filename}: {exc}") from None
+        record = {k: v for k, v in dataclasses.asdict(info).items() if k != "path"}
+        self.store.add_media(media_id, session["session_id"], target, record)
+        state = session["state"]
+        draft = Draft.from_json(state.get("draft"))
+        if info.kind == "audio":
+            wf = await asyncio.to_thread(audio_peaks, target, 120)
+            _append(draft, AUDIO, Segment(id=f"a_{media_id[:8]}", label=item.filename, src=media_id,
+                                          duration=info.duration_ms, volume=35, fade_in=1000,
+                                          fade_out=2000, duck=True, waveform=wf))
+        else:
+            duration = info.duration_ms if info.kind == "video" else IMAGE_SECONDS
+            _append(draft, VIDEO, Segment(id=f"v_{media_id[:8]}", label=item.filename, src=media_id,
+                                          duration=duration))
+            if not draft.meta.get("title"):
+                draft.meta["title"] = Path(item.filename).stem
+        draft.duration = draft.end
+        state["draft"] = draft.to_json()
+        state.setdefault("video_infos", []).append({
+            "media_id": media_id, "filename": item.filename, "kind": info.kind,
+            "duration": info.duration_ms / 1000, "width": info.width, "height": info.height,
+            "fps": info.fps, "has_audio": info.has_audio})
+        return {"filename": item.filename, "file_type": info.kind, "cdn_url": f"/media/{media_id}",
+                "duration": info.duration_ms / 1000, "width": info.width, "height": info.height,
+                "fps": info.fps, "hash": media_id}
+
+    async def submit_render(self, request: Request) -> Response:
+        user = self.user(request)
+        if not self.attributed(request):
+            raise Failure(402, "export blocked: missing attribution headers", status=402)
+        body = await _json_body(request)
+        job_id = str(body.get("id") or "")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", job_id):
+            raise Failure(1, "render id missing or malformed", status=400)
+        existing = self.store.job(job_id)
+        if existing is not None:
+            if existing.user_id != user.user_id:
+                raise Failure(1, "render id already used", status=409)
+            return ok(self._job_view(existing, request))
+        session = self.session(str(body.get("sessionId") or ""), user)
+        draft_raw = body.get("draft") or session["state"].get("draft")
+        draft = Draft.from_json(draft_raw)
+        if not draft.exportable:
+            raise Failure(NOT_EXPORTABLE, "Nothing to export yet: upload a clip first.")
+        output = body.get("output") if isinstance(body.get("output"), dict) else {}
+        quality = "preview" if output.get("quality") == "preview" else "high"
+        cost = 1 if quality == "preview" else max(1, math.ceil(draft.end / 30_000))
+        if not self.store.freeze(user.user_id, cost):
+            raise Failure(NO_CREDITS, "no credits left", status=403)
+        job = Job(job_id, user.user_id, session["session_id"], draft.to_json(), quality, "pending", 0.0,
+                  None, None, cost)
+        self.renders.submit(job)
+        return ok(self._job_view(job, request))
+
+    async def render_status(self, request: Request) -> Response:
+        return ok(self._job_view(self._own_job(request), request))
+
+    async def cancel_render(self, request: Request) -> Response:
+        job = self._own_job(request)
+        self.renders.cancel(job.job_id)
+        return ok(self._job_view(self.store.job(job.job_id) or job, request))
+
+    async def download(self, request: Request) -> Response:
+        job = self._own_job(request)
+        if job.status != "completed" or not job.output or not Path(job.output).is_file():
+            raise Failure(1, "render not finished", status=404)
+        return FileResponse(job.output, media_type="video/mp4", filename=f"{job.job_id}.mp4")
+
+    def _own_job(self, request: Request) -> Job:
+        user = self.user(request)
+        job = self.store.job(request.path_params["job_id"])
+        if job is None or job.user_id != user.user_id:
+            raise Failure(1, "render job not found", status=404)
+        return job
+
+    def _job_view(self, job: Job, request: Request) -> dict[str, Any]:
+        view: dict[str, Any] = {"id": job.job_id, "status": job.status, "progress": job.progress}
+        if job.status == "completed":
+            view["output"] = {"url": str(request.url_for("download", job_id=job.job_id))}
+        if job.error:
+            view["error"] = job.error
+        return view
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def idle(self) -> bool:
+        return self.open_requests == 0 and not self.renders.busy
+
+    async def watch_idle(self) -> None:
+        while True:
+            await asyncio.sleep(min(15.0, max(0.2, self.config.idle_exit_s / 4)))
+            if not self.idle:
+                self.last_activity = time.monotonic()
+            elif time.monotonic() - self.last_activity > self.config.idle_exit_s:
+                log.info("idle for %.0f s with nothing queued: exiting", self.config.idle_exit_s)
+                self.should_exit.set()
+                return
+
+
+def _append(draft: Draft, track_type: int, seg: Segment) -> None:
+    tracks = draft.tracks_of(track_type)
+    if not tracks:
+        track = Track(type=track_type)
+        if track_type == VIDEO:
+            draft.tracks.insert(0, track)
+        else:
+            draft.tracks.append(track)
+        tracks = [track]
+    track = tracks[0]
+    seg.start = track.end
+    if any(s.id == seg.id for s in track.segments):
+        seg.id = f"{seg.id}_{len(track.segments)}"
+    track.segments.append(seg)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Failure(1, "request body is not JSON", status=400) from None
+    return body if isinstance(body, dict) else {}
+
+
+def _message_text(body: dict[str, Any]) -> str:
+    message = body.get("new_message")
+    parts = message.get("parts") if isinstance(message, dict) else None
+    texts = [p.get("text") for p in parts or [] if isinstance(p, dict) and isinstance(p.get("text"), str)]
+    return " ".join(texts).strip()
+
+
+class ActivityMiddleware:
+    """Counts open requests (SSE streams included) so the idle timer never ends a live turn."""
+
+    def __init__(self, app: Any, engine: Engine) -> None:
+        self.app, self.engine = app, engine
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.engine.open_requests += 1
+        self.engine.last_activity = time.monotonic()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.engine.open_requests -= 1
+            self.engine.last_activity = time.monotonic()
+
+
+def build_app(config: EngineConfig) -> tuple[Any, Engine]:
+    engine = Engine(config)
+
+    def route(path: str, handler: Any, method: str, name: str | None = None) -> Route:
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Failure as exc:
+                return fail(exc.code, exc.message, exc.status)
+
+        return Route(path, endpoint, methods=[method], name=name or handler.__name__)
+
+    routes = [
+        route("/health", engine.health, "GET"),
+        route(api.ANONYMOUS_TOKEN, engine.anonymous_token, "POST"),
+        route(api.SESSION, engine.create_session, "POST"),
+        route(api.RUN_SSE, engine.run_sse, "POST"),
+        route(api.upload_path("{sid}"), engine.upload, "POST"),
+        route(api.CREDITS, engine.credits, "GET"),
+        route(api.state_path("{sid}"), engine.state, "GET"),
+        route(api.RENDER, engine.submit_render, "POST"),
+        route(api.render_path("{job_id}"), engine.render_status, "GET"),
+        route(api.cancel_path("{job_id}"), engine.cancel_render, "POST"),
+        route("/api/render/download/{job_id}", engine.download, "GET", name="download"),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+        engine.renders.start()
+        watcher = asyncio.create_task(engine.watch_idle())
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            await engine.renders.stop()
+            engine.store.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    return ActivityMiddleware(app, engine), engine

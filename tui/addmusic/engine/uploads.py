@@ -1,0 +1,140 @@
+"""Receive multipart uploads by streaming them to disk, never into memory, and enforce the 500 MB
+limit while bytes arrive: Starlette's `request.form()` spools but sets no size limit, and a chunked
+upload has no Content-Length to check up front (DESIGN pitfalls)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from ..protocol.errors import FILE_TOO_LARGE, UNSUPPORTED_FILE
+from ..protocol.formats import MAX_UPLOAD_BYTES, SNIFF_BYTES, check_file_kind
+
+
+class UploadRejected(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class ReceivedFile:
+    filename: str
+    path: Path
+    size: int
+    digest: str  # sha256 hex of the content: the media id
+    kind: str
+
+
+@dataclass
+class _Part:
+    field_name: str = ""
+    filename: str = ""
+    handle: object | None = None
+    path: Path | None = None
+    size: int = 0
+    head: bytes = b""
+    hasher: object = field(default_factory=hashlib.sha256)
+
+
+async def receive_files(
+    content_type: str, body: AsyncIterator[bytes], spool_dir: Path, *, limit: int = MAX_UPLOAD_BYTES
+) -> list[ReceivedFile]:
+    """Parse a multipart body into files under `spool_dir`; on rejection nothing is left behind."""
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise UploadRejected(UNSUPPORTED_FILE, "The upload is not multipart/form-data.")
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    done: list[ReceivedFile] = []
+    current = _Part()
+    header_name = b""
+    headers: dict[bytes, bytes] = {}
+    error: UploadRejected | None = None
+
+    def on_part_begin() -> None:
+        nonlocal current
+        current = _Part()
+        headers.clear()
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        nonlocal header_name
+        header_name += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        headers[header_name.lower()] = headers.get(header_name.lower(), b"") + data[start:end]
+
+    def on_header_end() -> None:
+        nonlocal header_name
+        header_name = b""
+
+    def on_headers_finished() -> None:
+        _, opts = parse_options_header(headers.get(b"content-disposition", b""))
+        current.field_name = opts.get(b"name", b"").decode("utf-8", "replace")
+        filename = opts.get(b"filename")
+        if filename is not None:
+            current.filename = os.path.basename(filename.decode("utf-8", "replace")) or "upload"
+            fd, name = tempfile.mkstemp(dir=spool_dir, suffix=".part")
+            current.handle = os.fdopen(fd, "wb")
+            current.path = Path(name)
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        nonlocal error
+        if current.handle is None or error is not None:
+            return
+        chunk = data[start:end]
+        current.size += len(chunk)
+        if current.size > limit:
+            error = UploadRejected(
+                FILE_TOO_LARGE, f"{current.filename} is larger than 500 MB. Compress or trim it first."
+            )
+            return
+        if len(current.head) < SNIFF_BYTES:
+            current.head += chunk[: SNIFF_BYTES - len(current.head)]
+        current.hasher.update(chunk)  # type: ignore[attr-defined]
+        current.handle.write(chunk)  # type: ignore[attr-defined]
+
+    def on_part_end() -> None:
+        nonlocal error
+        if current.handle is None:
+            return
+        current.handle.close()  # type: ignore[attr-defined]
+        current.handle = None
+        if error is not None:
+            return
+        kind = check_file_kind(current.filename, current.head)
+        if kind is None:
+            error = UploadRejected(UNSUPPORTED_FILE, f"{current.filename} is not a supported media file.")
+            return
+        assert current.path is not None
+        done.append(ReceivedFile(current.filename, current.path, current.size,
+                                 current.hasher.hexdigest(), kind))  # type: ignore[attr-defined]
+
+    parser = MultipartParser(boundary, {
+        "on_part_begin": on_part_begin, "on_header_field": on_header_field,
+        "on_header_value": on_header_value, "on_header_end": on_header_end,
+        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
+        "on_part_end": on_part_end,
+    })
+    try:
+        async for chunk in body:
+            parser.write(chunk)
+            if error is not None:
+                break
+        else:
+            parser.finalize()
+    finally:
+        if current.handle is not None:
+            current.handle.close()  # type: ignore[attr-defined]
+        if error is not None:
+            for path in [f.path for f in done] + ([current.path] if current.path else []):
+                path.unlink(missing_ok=True)
+    if error is not None:
+        raise error
+    return done
