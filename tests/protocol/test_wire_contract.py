@@ -9,12 +9,12 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
-from wire_server import Request, WireServer, ok, response, sse_head
 
 from addmusic.client.api import ApiClient, ApiError, SessionLost
 from addmusic.client.chat import EditApplied, StillWorking, TextDelta, TurnDone, TurnFailed, chat_turn
 from addmusic.client.exports import export
+from conftest import make_settings
+from wire_server import Request, WireServer, ok, response, sse_head
 
 TOKEN = "nmv_usr_SECRETSECRET"
 SESSION = '{"task_id": "t1", "session_id": "s1", "user_id": "anon_42"}'
@@ -244,10 +244,10 @@ def texts(events: list) -> str:
 
 
 async def test_adk_partials_are_shown_live_and_final_not_repeated(wire: WireServer, client: ApiClient) -> None:
-    call = ('data: {"content": {"role": "model", "parts": [{"functionCall": {"id": "c1", "name": "add_bgm", '
-            '"args": {"volume": 35}}}]}}\n\n').encode()
-    result = ('data: {"content": {"role": "model", "parts": [{"functionResponse": {"id": "c1", "name": "add_bgm", '
-              '"response": {"ok": true}}}]}}\n\n').encode()
+    call = (b'data: {"content": {"role": "model", "parts": [{"functionCall": {"id": "c1", "name": "add_bgm", '
+            b'"args": {"volume": 35}}}]}}\n\n')
+    result = (b'data: {"content": {"role": "model", "parts": [{"functionResponse": {"id": "c1", "name": "add_bgm", '
+              b'"response": {"ok": true}}}]}}\n\n')
     wire.on("POST", "/run_sse", [sse_head(), call, result, adk_partial("Added "), 0.05, adk_partial("Lo-fi music."),
                                  adk_final("Added Lo-fi music.")])
     wire.on("GET", "/api/state/nemo_agent/me/s1/latest", ok(STATE_BGM))

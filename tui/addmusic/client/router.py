@@ -62,7 +62,7 @@ def route(message: str) -> Route:
         return Route(CHAT, text=message)
     core = _strip_polite(text)
     for action, phrases in _COMMANDS:
-        if core in phrases:
+        if text in phrases or core in phrases:
             return Route(action, text=message)
     return Route(CHAT, text=message)
 
@@ -111,8 +111,8 @@ class SuggestedAction:
 
 
 _GUI_REWRITES: list[tuple[re.Pattern[str], str, SuggestedAction | None]] = [
-    (re.compile(r"(?:click|press|tap|hit)(?: on)?(?: the)? [\"“']?export[\"”']?(?: button)?|点击\s*[\"“]?导出[\"”]?(?:按钮)?",
-                re.I), "type **export**", SuggestedAction("export", "Export")),
+    (re.compile(r"(?:click|press|tap|hit)(?: on)?(?: the)? [\"“']?export[\"”']?(?: button)?"
+                r"|点击\s*[\"“]?导出[\"”]?(?:按钮)?", re.I), "type **export**", SuggestedAction("export", "Export")),
     (re.compile(r"(?:click|press|tap|hit)(?: on)?(?: the)? [\"“']?download[\"”']?(?: button)?", re.I),
      "type **export**", SuggestedAction("export", "Export")),
     (re.compile(r"preview(?:ed)? (?:it )?in the timeline|check the timeline|在时间线(?:中|上)?预览", re.I),
