@@ -51,6 +51,7 @@ class EngineConfig:
     token_ttl_s: float = 7 * 24 * 3600
     idle_exit_s: float = 600.0
     quiet: bool = False  # reply with no text, as ~30% of cloud turns do (for tests and demos)
+    think_s: float = 0.0  # extra time per turn, to show a slow backend's heartbeats (tests, demos)
 
     @classmethod
     def from_env(cls, data_dir: Path) -> EngineConfig:
@@ -61,6 +62,7 @@ class EngineConfig:
             token_ttl_s=_env_number("ADDMUSIC_ENGINE_TOKEN_TTL_S", 7 * 24 * 3600),
             idle_exit_s=_env_number("ADDMUSIC_ENGINE_IDLE_S", 600.0),
             quiet=os.environ.get("ADDMUSIC_ENGINE_QUIET", "") not in ("", "0"),
+            think_s=_env_number("ADDMUSIC_ENGINE_THINK_S", 0.0),
         )
 
 
@@ -171,6 +173,8 @@ class Engine:
             # Independent of the response: the edit lands even when the client hangs up mid-turn.
             charged = False
             try:
+                if self.config.think_s:
+                    await asyncio.sleep(self.config.think_s)
                 result = await asyncio.to_thread(
                     run_turn, message, session["state"], session["language"], self.music_dir)
                 if result.changed:
