@@ -540,7 +540,7 @@ def _drum(name: str, sr: int, rng: np.random.Generator) -> np.ndarray:
         sig = bp * env.astype(_F32) * _F32(1.8)
     elif name in ("hat", "ohat", "crash"):
         dec = {"hat": 0.03, "ohat": 0.22, "crash": 1.1}[name]
-        t = tt(dec * 5.0)
+        t = tt(dec * 4.5)
         metal = sum(np.sign(np.sin(2 * np.pi * f * 1.7 * t)) for f in (205.3, 304.4, 369.6, 522.7, 540.0, 800.0))
         raw = 0.6 * metal.astype(_F32) / 6.0 + noise(len(t))
         sig = np.diff(np.diff(raw, prepend=0.0), prepend=0.0) * np.exp(-t / dec) * _F32(0.35)
@@ -787,7 +787,8 @@ def compose(duration_s: float, style: str = "lofi", *, seed: int = 0, sample_rat
     voices = _Voices(sr, np.random.default_rng(rng.integers(2**32)))
     drum_rng = np.random.default_rng(rng.integers(2**32))
     drum_names = sorted({d for g in st.grooves for d in g} | set(st.fill) | {"crash", "kick"})
-    kit = {d: [_drum(d, sr, drum_rng) for _ in range(3)] for d in drum_names}
+    # a few takes of each drum so repeated hits do not sound machine-gunned; more for the busy ones
+    kit = {d: [_drum(d, sr, drum_rng) for _ in range(3 if d in ("hat", "shaker") else 2)] for d in drum_names}
     events: list[_Event] = []
 
     def when(bar: int, s: float) -> float:
@@ -869,7 +870,7 @@ def compose(duration_s: float, style: str = "lofi", *, seed: int = 0, sample_rat
                     continue
                 for s, ch in enumerate(grid):
                     if ch in _VEL:
-                        hit = kit[dname][int(rng.integers(3))]
+                        hit = kit[dname][int(rng.integers(len(kit[dname])))]
                         level = _DRUM_LEVEL[dname] * _VEL[ch] * st.drum_gain * (0.6 + 0.4 * e)
                         level *= float(rng.uniform(0.9, 1.05))
                         add(when(bi, s), (lambda h=hit: h), level, _DRUM_PAN.get(dname, 0.0), 0.08)
