@@ -103,10 +103,11 @@ def setup_logging(settings: Settings, args: argparse.Namespace, name: str) -> No
 
 async def open_client(settings: Settings) -> Any:
     from .client.api import ApiClient
-    from .client.launcher import ensure_engine
+    from .client.launcher import LOCAL_ENGINE_KEY, ensure_engine
 
-    url = settings.api_url or await ensure_engine(settings.folders.engine)
-    return ApiClient(url, settings)
+    if settings.api_url:
+        return ApiClient(settings.api_url, settings)
+    return ApiClient(await ensure_engine(settings.folders.engine), settings, account_key=LOCAL_ENGINE_KEY)
 
 
 def sample_clip(settings: Settings) -> Path:

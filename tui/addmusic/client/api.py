@@ -104,14 +104,18 @@ def _number(value: Any, default: float = 0.0) -> float:
 
 
 class ApiClient:
-    def __init__(self, api_url: str, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, api_url: str, settings: Settings, *, account_key: str | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None):
         self.api_url = api_url.rstrip("/")
         self.origin = origin_of(self.api_url)
+        # Credentials and pending renders are kept per origin; the local engine gets a new port at
+        # each start, so it is known by a stable key instead.
+        self.account_key = account_key or self.origin
         self.settings = settings
         self.cloud_like = not is_loopback(self.api_url)
         self.store = CredentialStore(settings.folders.data / "credentials.json")
         # NEMO_TOKEN / NEMO_CLIENT_ID are for the cloud or an explicit --api-url, not the local engine
-        self.creds: Credentials = self.store.load(self.origin, use_env=settings.api_url is not None)
+        self.creds: Credentials = self.store.load(self.account_key, use_env=settings.api_url is not None)
         self.session: Session | None = None
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, connect=10.0),
@@ -223,7 +227,7 @@ class ApiClient:
 
     async def recover(self, retry: Retryable) -> None:
         if retry.reason == "client-id":
-            self.creds = self.store.ensure_client_id(self.origin, self.creds)
+            self.creds = self.store.ensure_client_id(self.account_key, self.creds)
         elif retry.reason == "rate-limit":
             log.info("rate limited: retrying once in %.0f s", retry.wait)
             await asyncio.sleep(retry.wait)
@@ -244,7 +248,7 @@ class ApiClient:
     async def ensure_token(self) -> None:
         if self.creds.usable():
             return
-        self.creds = self.store.ensure_client_id(self.origin, self.creds)
+        self.creds = self.store.ensure_client_id(self.account_key, self.creds)
         data = await self._call("POST", api.ANONYMOUS_TOKEN, auth=False)
         token = data.get("token") if isinstance(data, dict) else None
         if not token:
@@ -253,7 +257,7 @@ class ApiClient:
         self.creds.user_id = str(data.get("user_id") or "")
         expires = _number(data.get("expires_at"), 0)
         self.creds.expires_at = expires / 1000 if expires > 1e11 else expires  # ms or s
-        self.store.save(self.origin, self.creds)
+        self.store.save(self.account_key, self.creds)
 
     async def new_session(self) -> Session:
         data = await self._call("POST", api.SESSION, json={"task_name": "project",

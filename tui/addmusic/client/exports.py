@@ -33,7 +33,7 @@ async def export(client: ApiClient, dest: Path, *, quality: str = "high", overwr
         raise ApiError("Nothing to export yet: upload a clip first.")
     status = await client.submit_render(state.draft, quality)
     pending = pending_store(client)
-    pending.add(PendingRender(status.job_id, client.origin, client.require_session().session_id,
+    pending.add(PendingRender(status.job_id, client.account_key, client.require_session().session_id,
                               str(dest), quality))
     if handle is not None:
         handle.job_id, handle.dest = status.job_id, dest
@@ -61,7 +61,7 @@ async def collect_pending(client: ApiClient, progress: PhaseProgress | None = No
     """Finish every render this origin still owes us, saving each without overwriting anything."""
     pending = pending_store(client)
     results: list[tuple[PendingRender, Path | ApiError]] = []
-    for item in pending.for_origin(client.origin):
+    for item in pending.for_origin(client.account_key):
         try:
             dest = unique_path(Path(item.dest))
             results.append((item, await _finish(client, pending, item.job_id, dest, False, progress)))

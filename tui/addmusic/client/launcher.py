@@ -21,6 +21,7 @@ from ..protocol.errors import ApiError
 from ..protocol.local import read_lock
 
 START_TIMEOUT_S = 30.0
+LOCAL_ENGINE_KEY = "local-engine"  # the engine's port changes per start; its accounts do not
 
 
 def _alive(pid: int) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from ..protocol.draft import Draft
@@ -17,13 +18,14 @@ FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-Bold.ttf"
 
 
 class RenderQueue:
-    def __init__(self, store: Store, renders_dir: Path, music_path: callable) -> None:  # type: ignore[valid-type]
+    def __init__(self, store: Store, renders_dir: Path, music_path: Callable[[str], Path]) -> None:
         self.store = store
         self.renders_dir = renders_dir
         self.music_path = music_path  # media id -> WAV path of generated music
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.running: dict[str, asyncio.Task[None]] = {}
         self._worker: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def busy(self) -> bool:
@@ -38,6 +40,7 @@ class RenderQueue:
 
     async def stop(self) -> None:
         """Stop ffmpeg children; their jobs stay pending and run again at the next start."""
+        self._stopping = True
         for task in list(self.running.values()):
             task.cancel()
         if self._worker:
@@ -69,8 +72,9 @@ class RenderQueue:
             try:
                 await task
             except asyncio.CancelledError:
-                if not task.cancelled():
-                    raise  # the worker itself is stopping
+                if self._stopping:
+                    raise
+                # only the job was cancelled (by the user): go on with the next one
             finally:
                 self.running.pop(job_id, None)
 

@@ -59,7 +59,7 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     config = EngineConfig.from_env(data_dir)
     app, engine = build_app(config)
     server = uvicorn.Server(uvicorn.Config(
-        app, log_level="warning", lifespan="on", timeout_graceful_shutdown=3, access_log=False))
+        app, log_level="info", lifespan="on", timeout_graceful_shutdown=3, access_log=False))
 
     async def main() -> None:
         async def exit_when_idle() -> None:

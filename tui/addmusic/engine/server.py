@@ -366,7 +366,8 @@ class ActivityMiddleware:
         self.app, self.engine = app, engine
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") == "/health":
+            # health checks come from front ends looking for an engine: they do not keep it alive
             await self.app(scope, receive, send)
             return
         self.engine.open_requests += 1
