@@ -267,7 +267,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, state: dict) -> 
                 print(f"{name}{exc}", file=sys.stderr)
                 continue
             if path is not None:
-                print(path)
+                print(path.resolve())
     finally:
         await client.aclose()
     return 1 if failures else 0

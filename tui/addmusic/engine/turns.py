@@ -84,19 +84,9 @@ def run_turn(message: str, state: dict[str, Any], language: str, music_dir: Path
         state["draft"] = draft.to_json()
         state["canvas_config"] = {k: draft.meta[k] for k in ("width", "height") if k in draft.meta}
         result.changed = True
-        sentences.append("")
-        sentences.append(draft.summary())
-    result.reply = _join(sentences)
+    # The timeline summary is the client's to print (it reads state after every turn).
+    result.reply = " ".join(sentences)
     return result
-
-
-def _join(sentences: list[str]) -> str:
-    """Sentences on one paragraph, the timeline summary on its own paragraph."""
-    if "" in sentences:
-        cut = sentences.index("")
-        head, tail = sentences[:cut], sentences[cut + 1:]
-        return " ".join(head) + "\n\n" + " ".join(tail)
-    return " ".join(sentences)
 
 
 def sse(payload: dict[str, Any]) -> bytes:
