@@ -350,9 +350,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_app(settings: Settings, args: argparse.Namespace) -> int:
-    print("The interactive app is not built yet; use `addmusic-tui run FILE -m TEXT -o OUT.mp4`.",
-          file=sys.stderr)
-    return 2
+    missing = [f for f in args.files if not f.is_file()]
+    if missing:
+        print(f"{missing[0]} is not a file.", file=sys.stderr)
+        return 2
+    from .ui.app import AddMusicApp
+
+    AddMusicApp(settings, args.files, sample=args.sample).run()
+    return 0
 
 
 if __name__ == "__main__":

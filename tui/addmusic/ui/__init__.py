@@ -1,0 +1,1 @@
+"""The Textual app: chat, track view, status bar, composer."""

@@ -1,0 +1,73 @@
+"""The whole job as a user runs it — `addmusic-tui run CLIP -m "add background music" -o OUT` — against
+the bare ffmpeg mux of the same inputs, timed in the same run.
+
+Run: python benchmarks/bench_run.py [--runs 5] [--keep DIR]
+
+The CLI run includes everything the user waits for: process start, finding the local engine,
+session, upload over loopback, probing, composing 60 s of music, the mix (video copied), the
+download. The engine is started once before timing (its cold start is reported on its own line);
+the baseline is `ffmpeg -i clip -i music.wav -filter_complex amix -c:v copy -c:a aac`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_render import FFMPEG, make_inputs  # noqa: E402
+
+
+def timed(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path)
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-run-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    clip, music = make_inputs(folder)
+    home = Path(tempfile.mkdtemp(prefix="bench-home-"))
+    env = {**os.environ, "ADDMUSIC_HOME": str(home)}
+    cli = [sys.executable, "-m", "addmusic.cli"]
+    out = folder / "out.mp4"
+
+    def run_job() -> float:
+        return timed([*cli, "run", str(clip), "-m", "add background music", "-o", str(out), "--overwrite"], env)
+
+    cold = run_job()  # starts the engine too
+    job = [run_job() for _ in range(args.runs)]
+    bare = [timed([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip), "-i", str(music),
+                   "-filter_complex", "[0:a][1:a]amix=inputs=2:duration=first:normalize=0[a]",
+                   "-map", "0:v", "-map", "[a]", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k",
+                   str(folder / "bare.mp4")], env) for _ in range(args.runs)]
+    subprocess.run([*cli, "credits"], env=env, stdout=subprocess.DEVNULL)
+    lock = home / "data" / "engine" / "engine.lock"
+    if lock.exists() and lock.read_text().strip():
+        import json
+
+        os.kill(json.loads(lock.read_text())["pid"], 15)
+    print(f"60 s 1080p30 H.264 clip with audio, {args.runs} runs each, median wall time")
+    print(f"{'job':<58} {'median':>8} {'min':>7} {'max':>7}")
+    rows = [("addmusic-tui run -m 'add background music' -o (warm engine)", job),
+            ("bare ffmpeg: amix, -c:v copy, -c:a aac (baseline)", bare)]
+    for name, times in rows:
+        print(f"{name:<58} {statistics.median(times):7.2f}s {min(times):6.2f}s {max(times):6.2f}s")
+    print(f"{'first run, engine cold start included':<58} {cold:7.2f}s")
+    print(f"ratio run/bare: {statistics.median(job) / statistics.median(bare):.2f}x")
+
+
+if __name__ == "__main__":
+    main()

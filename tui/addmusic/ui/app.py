@@ -1,0 +1,500 @@
+"""The Textual app. It owns the one ApiClient and the session; async workers on the app's own
+loop call the client and update the widgets; one handler reports any worker that fails."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from ..client.api import ApiClient, Session, SessionLost
+from ..client.chat import STILL_WORKING, EditApplied, StillWorking, TextDelta, TurnDone, TurnFailed, chat_turn
+from ..client.exports import collect_pending, export
+from ..client.files import check_upload, output_name, unique_path
+from ..client.launcher import LOCAL_ENGINE_KEY, ensure_engine, running_engine
+from ..client.router import CHAT, CREDITS, EXPORT, STATE, UPLOAD, rewrite_reply, route
+from ..client.sessions import LastSession, SessionMemory
+from ..config import Settings
+from ..protocol.draft import Draft
+from ..protocol.errors import ApiError
+from .screens.confirm import Confirm
+from .widgets.chat import ChatLog, ChatPane
+from .widgets.composer import Composer
+from .widgets.status import StatusBar
+from .widgets.trackview import TrackView
+
+log = logging.getLogger(__name__)
+
+WELCOME = (
+    "**Welcome!** Drop a clip into this window (or press **ctrl+o**), then say what you want: "
+    "*add upbeat background music at 30%*, *add a title \"Summer 2024\" for 3 seconds*, "
+    "*make it vertical for Reels*. Type **export** (or ctrl+e) when it sounds right."
+)
+RETRY_S = 3.0
+WATCHDOG_S = 5.0
+
+
+class AddMusicApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "addmusic"
+
+    BINDINGS = [
+        Binding("ctrl+o", "upload", "Upload", id="upload", priority=True),
+        Binding("ctrl+e", "export", "Export", id="export", priority=True),
+        Binding("ctrl+r", "preview", "Preview", id="preview", priority=True),
+        Binding("ctrl+t", "show_tracks", "Tracks", id="tracks", priority=True),
+        Binding("ctrl+b", "credits", "Credits", id="credits", priority=True, show=False),
+        Binding("ctrl+n", "new_session", "New", id="new_session", priority=True, show=False),
+        Binding("ctrl+y", "copy_output", "Copy path", id="copy", priority=True, show=False),
+        Binding("ctrl+f", "follow", "Follow", id="follow", priority=True, show=False),
+        Binding("escape", "cancel_turn", "Stop", id="cancel"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(self, settings: Settings, files: Iterable[Path] = (), *, sample: bool = False) -> None:
+        super().__init__()
+        self.settings = settings
+        self.initial_files = list(files)
+        self.want_sample = sample
+        self.client: ApiClient | None = None
+        self.draft = Draft()
+        self.first_clip: Path | None = None
+        self.last_output: Path | None = None
+        self.exporting = False
+        self.connecting = False
+        self.memory = SessionMemory(settings.folders.data / "sessions.json")
+        self.backend = "cloud " + (settings.api_url or "") if settings.api_url else "local engine"
+        self._turn: Worker | None = None
+
+    # --- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield ChatPane(id="chat")
+        yield TrackView(id="tracks")
+        yield Composer(id="composer")
+        yield Footer()
+
+    @property
+    def chat(self) -> ChatLog:
+        return self.query_one(ChatPane).log_view
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def tracks(self) -> TrackView:
+        return self.query_one(TrackView)
+
+    async def on_mount(self) -> None:
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+        if self.settings.theme:
+            self.theme = self.settings.theme
+        self.status_bar.set(backend=self._backend_label(), low_at=self.settings.low_credits)
+        self.query_one(Composer).focus()
+        await self.chat.add_markdown(WELCOME)
+        self.tracks.show(self.draft)
+        self.connect()
+        if self.settings.uses_local_engine:
+            self.set_interval(WATCHDOG_S, self.watch_engine)
+
+    def _backend_label(self) -> str:
+        if self.settings.uses_local_engine:
+            return "local engine"
+        from httpx import URL
+
+        return f"cloud {URL(self.settings.api_url or '').host}"
+
+    # --- connecting ------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def connect(self) -> None:
+        """Find or start the backend, resume the last session (or start one), read credits."""
+        self.connecting = True
+        self.status_bar.set(connection="Connecting...")
+        try:
+            if self.settings.uses_local_engine:
+                url = await ensure_engine(self.settings.folders.engine)
+                client = ApiClient(url, self.settings, account_key=LOCAL_ENGINE_KEY)
+            else:
+                client = ApiClient(self.settings.api_url or "", self.settings)
+            if self.client is not None:
+                await self.client.aclose()
+            self.client = client
+            await self._open_session(client)
+            self.status_bar.set(connection="Ready!")
+        except ApiError as exc:
+            self.status_bar.set(connection=f"Offline — retrying in {RETRY_S:.0f}s")
+            await self.chat.add_notice(str(exc), "error")
+            self.set_timer(RETRY_S, self.connect)
+            return
+        finally:
+            self.connecting = False
+        await self.refresh_credits()
+        self.collect_renders()
+        files = list(self.initial_files)
+        self.initial_files = []
+        if self.want_sample:
+            self.want_sample = False
+            files.insert(0, await self._sample())
+        if files:
+            self.upload_files(files)
+
+    async def _open_session(self, client: ApiClient) -> None:
+        last = self.memory.load(client.account_key)
+        if last:
+            client.session = Session(last.session_id)
+            try:
+                state = await client.state()
+            except SessionLost:
+                await self.chat.add_notice("Your last session has ended; started a new one.", "warning")
+                last = None
+            else:
+                self.first_clip = Path(last.first_clip) if last.first_clip else None
+                self.show_draft(state.draft)
+                if state.draft.exportable:
+                    await self.chat.add_notice("Resumed your last session.", "info")
+        if not last:
+            await client.new_session()
+            self.first_clip = None
+            self.show_draft(Draft())
+            self._remember()
+        self.status_bar.set(session=client.require_session().session_id)
+
+    def _remember(self) -> None:
+        if self.client and self.client.session:
+            self.memory.save(self.client.account_key, LastSession(
+                self.client.session.session_id, str(self.first_clip or "")))
+
+    async def watch_engine(self) -> None:
+        """Restart the local engine when it died (or went idle) — never sit on a dead backend."""
+        if self.connecting or self.client is None:
+            return
+        if await running_engine(self.settings.folders.engine) is None:
+            self.status_bar.set(connection="Engine stopped — restarting...")
+            await self.chat.add_notice("The local engine stopped; restarting it. Your session is kept.", "warning")
+            self.connect()
+
+    async def _sample(self) -> Path:
+        import asyncio
+
+        from ..sample import make_sample
+
+        path = self.settings.folders.cache / "sample.mp4"
+        if not path.is_file():
+            await self.chat.add_notice("Making a sample clip…", "working")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(make_sample, path)
+        return path
+
+    def require_client(self) -> ApiClient:
+        if self.client is None or self.client.session is None:
+            raise ApiError("Still connecting — try again in a moment.")
+        return self.client
+
+    # --- state shown -----------------------------------------------------------------------
+
+    def show_draft(self, draft: Draft) -> None:
+        self.draft = draft
+        self.tracks.show(draft)
+
+    async def refresh_credits(self) -> None:
+        if self.client is None:
+            return
+        try:
+            balance = await self.require_client().credits()
+        except ApiError as exc:
+            log.info("credits unavailable: %s", exc)
+            return
+        self.status_bar.set(available=balance.available, frozen=balance.frozen, total=balance.total)
+
+    # --- the composer -------------------------------------------------------------------------
+
+    @on(Composer.Submitted)
+    async def on_submitted(self, event: Composer.Submitted) -> None:
+        target = route(event.text)
+        if target.action == UPLOAD:
+            if target.paths:
+                self.upload_files(target.paths)
+            else:
+                self.action_upload()
+        elif target.action == EXPORT:
+            await self.chat.add_user(event.text)
+            self.action_export()
+        elif target.action == CREDITS:
+            await self.chat.add_user(event.text)
+            self.action_credits()
+        elif target.action == STATE:
+            await self.chat.add_user(event.text)
+            self.action_show_tracks()
+        elif target.action == CHAT:
+            await self.send(event.text)
+
+    @on(Composer.FilesDropped)
+    def on_files_dropped(self, event: Composer.FilesDropped) -> None:
+        self.upload_files(event.paths)
+
+    async def send(self, text: str) -> None:
+        if self._turn is not None and self._turn.is_running:
+            await self.chat.add_notice("Still answering the last message — wait, or press Esc to stop listening.",
+                                       "warning")
+            return
+        await self.chat.add_user(text)
+        self.chat.follow()
+        self._turn = self.run_turn(text)
+
+    @work(group="turn", exit_on_error=False)
+    async def run_turn(self, text: str) -> None:
+        client = self.require_client()
+        self.status_bar.set(busy="thinking…")
+        reply = None
+        try:
+            async for event in chat_turn(client, text, self.draft):
+                if isinstance(event, TextDelta):
+                    reply = reply or await self.chat.start_reply()
+                    await reply.write(event.text)
+                elif isinstance(event, EditApplied):
+                    await self.chat.add_notice(event.line, "edit")
+                elif isinstance(event, StillWorking):
+                    await self.chat.add_notice(STILL_WORKING[2:], "working")
+                elif isinstance(event, TurnFailed):
+                    await self.chat.add_notice(event.message, "error")
+                elif isinstance(event, TurnDone):
+                    await self._turn_done(event, reply)
+                    reply = None
+        finally:
+            if reply is not None:
+                await reply.finish()
+            self.status_bar.set(busy="")
+        await self.refresh_credits()
+
+    async def _turn_done(self, done: TurnDone, reply) -> None:  # type: ignore[no-untyped-def]
+        if reply is not None:
+            rewritten, actions = rewrite_reply(reply.text)
+            await reply.finish(rewritten)
+            for action in actions:
+                key = {"export": "ctrl+e", "state": "ctrl+t", "upload": "ctrl+o"}[action.key]
+                await self.chat.add_notice(f"{action.label}: press {key} or type {action.key}", "info")
+        if done.note:
+            await self.chat.add_notice(done.note, "warning" if not done.complete else "info")
+        if not done.text.strip() or not done.complete:
+            for line in done.changes:
+                await self.chat.add_notice(line, "edit")
+        if done.state is not None:
+            self.show_draft(done.state.draft)
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_follow(self) -> None:
+        self.chat.follow()
+
+    def action_cancel_turn(self) -> None:
+        if self._turn is not None and self._turn.is_running:
+            self._turn.cancel()
+            self.after_cancel()
+
+    @work(group="state", exit_on_error=False)
+    async def after_cancel(self) -> None:
+        await self.chat.add_notice("Stopped listening. The message was not re-sent; reading the timeline…",
+                                   "warning")
+        state = await self.require_client().state()
+        self.show_draft(state.draft)
+        await self.chat.add_notice(state.draft.summary(), "info")
+
+    @work(group="state", exit_on_error=False)
+    async def action_show_tracks(self) -> None:
+        state = await self.require_client().state()
+        self.show_draft(state.draft)
+        await self.chat.add_notice(state.draft.summary(), "info")
+
+    @work(group="credits", exit_on_error=False)
+    async def action_credits(self) -> None:
+        balance = await self.require_client().credits()
+        self.status_bar.set(available=balance.available, frozen=balance.frozen, total=balance.total)
+        await self.chat.add_notice(
+            f"Credits: {balance.available:,} available · {balance.frozen:,} frozen · {balance.total:,} total", "info")
+
+    @work(group="state", exit_on_error=False)
+    async def action_new_session(self) -> None:
+        client = self.require_client()
+        await client.new_session()
+        self.first_clip = None
+        self.show_draft(Draft())
+        self._remember()
+        self.status_bar.set(session=client.require_session().session_id)
+        await self.chat.add_notice("Started a new session. Drop a clip to begin.", "success")
+
+    def action_upload(self) -> None:
+        from .screens.picker import FilePicker
+
+        start = self.first_clip.parent if self.first_clip else Path.cwd()
+
+        def picked(paths: list[Path] | None) -> None:
+            if paths:
+                self.upload_files(paths)
+
+        self.push_screen(FilePicker(start), picked)
+
+    @work(group="upload", exit_on_error=False)
+    async def upload_files(self, paths: list[Path]) -> None:
+        client = self.require_client()
+        for path in paths:
+            try:
+                check_upload(path)
+            except ApiError as exc:
+                await self.chat.add_notice(str(exc), "error")
+                continue
+            key = f"upload:{path}"
+            await self.chat.start_progress(key, f"Uploading {path.name}")
+            self.status_bar.set(busy=f"uploading {path.name}")
+            try:
+                uploaded = await client.upload(path, lambda pct, k=key: self.chat.set_progress(k, pct))
+            except ApiError as exc:
+                await self.chat.add_notice(f"{path.name}: {exc}", "error")
+                continue
+            finally:
+                await self.chat.end_progress(key)
+                self.status_bar.set(busy="")
+            if self.first_clip is None and uploaded.file_type == "video":
+                self.first_clip = path
+            size = f", {uploaded.width}x{uploaded.height}" if uploaded.width else ""
+            await self.chat.add_notice(f"Uploaded {uploaded.filename} ({uploaded.duration:g}s{size})", "success")
+        self._remember()
+        state = await client.state()
+        self.show_draft(state.draft)
+
+    def export_path(self) -> Path:
+        stem_source = self.first_clip or Path(str(self.draft.meta.get("title") or "addmusic") + ".mp4")
+        folder = self.settings.export_dir or (self.first_clip.parent if self.first_clip else Path.cwd())
+        return unique_path(folder / output_name(stem_source))
+
+    def action_export(self) -> None:
+        if self.exporting:
+            self.notify("An export is already running.")
+            return
+        self.run_export("high")
+
+    def action_preview(self) -> None:
+        if self.exporting:
+            self.notify("An export is already running.")
+            return
+        if self.settings.uses_local_engine:
+            self.run_export("preview")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_export("preview")
+
+        self.push_screen(Confirm("A preview is a render: on the cloud it costs credits. Make one?"), answered)
+
+    @work(group="export", exit_on_error=False)
+    async def run_export(self, quality: str) -> None:
+        client = self.require_client()
+        preview = quality == "preview"
+        dest = (self.settings.folders.cache / "previews" / f"preview-{client.require_session().session_id[:8]}.mp4"
+                if preview else self.export_path())
+        key = f"export:{dest}"
+        label = "Preview" if preview else "Export"
+        self.exporting = True
+        await self.chat.start_progress(key, f"{label}: rendering")
+
+        def progress(phase: str, pct: float) -> None:
+            verb = "rendering" if phase == "render" else "downloading"
+            self.chat.set_progress(key, pct, f"{label}: {verb} {pct:.0f}%")
+            self.status_bar.set(busy=f"{verb} {pct:.0f}%")
+
+        try:
+            path = await export(client, dest, quality=quality, overwrite=preview, progress=progress)
+        finally:
+            self.exporting = False
+            await self.chat.end_progress(key)
+            self.status_bar.set(busy="")
+        await self.refresh_credits()
+        if preview:
+            await self._show_preview(path)
+            return
+        self.last_output = path
+        await self.chat.add_notice(f"Saved {path}  (ctrl+y copies the path)", "success")
+
+    async def _show_preview(self, path: Path) -> None:
+        from .preview import build_preview, open_in_player, system_player_available
+
+        if system_player_available() and open_in_player(path):
+            await self.chat.add_notice(f"Opened the preview in your player: {path}", "success")
+        strip = await build_preview(path, max(20, self.chat.size.width - 4), duration_s=self.draft.end / 1000 or None)
+        await self.chat.add_widget(strip)
+
+    @work(group="collect", exit_on_error=False)
+    async def collect_renders(self) -> None:
+        client = self.require_client()
+        for _item, outcome in await collect_pending(client):
+            if isinstance(outcome, Path):
+                self.last_output = outcome
+                await self.chat.add_notice(f"Saved the render from last time: {outcome}", "success")
+            else:
+                await self.chat.add_notice(f"A render from last time could not be saved: {outcome}", "warning")
+
+    def action_copy_output(self) -> None:
+        if self.last_output is None:
+            self.notify("Nothing exported yet.")
+            return
+        self.copy_to_clipboard(str(self.last_output))
+        self.notify(f"Copied {self.last_output}")
+
+    async def action_quit(self) -> None:
+        if not self.exporting:
+            await self._shutdown()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_later(self._shutdown)
+
+        self.push_screen(Confirm("A render is running. Quit anyway? The engine finishes it and the next start "
+                                 "saves the file."), answered)
+
+    async def _shutdown(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+        self.exit()
+
+    # --- errors from any worker ------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, ApiError):
+            await self.chat.add_notice(str(error), "error")
+        else:
+            log.exception("worker %s failed", event.worker.name, exc_info=error)
+            await self.chat.add_notice(f"Something went wrong ({type(error).__name__}). Details are in the debug "
+                                       "log (--debug).", "error")
+
+    # --- command palette -----------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Upload clips", "Pick video, image or audio files to upload (ctrl+o)", self.action_upload)
+        yield SystemCommand("Export", "Render the edit to an MP4 and save it (ctrl+e)", self.action_export)
+        yield SystemCommand("Preview", "A quick low-resolution render, shown here (ctrl+r)", self.action_preview)
+        yield SystemCommand("Show tracks", "Read the timeline from the server (ctrl+t)", self.action_show_tracks)
+        yield SystemCommand("Credits", "Refresh the credit balance (ctrl+b)", self.action_credits)
+        yield SystemCommand("New session", "Start over with an empty timeline (ctrl+n)", self.action_new_session)
+        yield SystemCommand("Stop listening", "Cancel the current reply; nothing is re-sent (esc)",
+                            self.action_cancel_turn)
+        yield SystemCommand("Copy output path", "Copy the saved file's path to the clipboard (ctrl+y)",
+                            self.action_copy_output)
+        yield SystemCommand("Follow chat", "Jump to the newest message and keep following (ctrl+f)",
+                            self.action_follow)
