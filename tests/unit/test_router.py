@@ -52,7 +52,7 @@ def test_paths_pasted_in_every_terminal_form(clips: list[Path]) -> None:
 def test_sentences_and_missing_files_are_not_paths(clips: list[Path], tmp_path: Path) -> None:
     assert find_paths(f"add music to {clips[2]}") == []
     assert find_paths(str(tmp_path / "missing.mp4")) == []
-    assert find_paths(str(tmp_path / "notes.txt")) == []
+    assert find_paths(str(tmp_path / "notes.txt")) == [tmp_path / "notes.txt"]  # refused later, with formats
     assert route(f"add music to {clips[2]}").action == CHAT
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..protocol.formats import kind_of_extension
 
 EXPORT, CREDITS, STATE, UPLOAD, CHAT = "export", "credits", "state", "upload", "chat"
 
@@ -77,9 +76,8 @@ def _candidate_path(token: str) -> Path | None:
     if not token:
         return None
     path = Path(token).expanduser()
-    if kind_of_extension(path.name) is None:
-        return None
-    return path if path.is_file() else None
+    # any existing file counts: an unsupported one is then refused with the list of formats
+    return path if path.suffix and path.is_file() else None
 
 
 def find_paths(message: str) -> list[Path]:

@@ -39,7 +39,7 @@ class Composer(TextArea):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
                          placeholder="Type what you want — e.g. add upbeat music at 30% — or drop a clip here")
-        self.history: list[str] = []
+        self.sent: list[str] = []
         self._history_index: int | None = None
         self._draft = ""
 
@@ -49,7 +49,7 @@ class Composer(TextArea):
             event.prevent_default()
             self.submit()
             return
-        if event.key == "up" and self.cursor_at_first_line and self.history:
+        if event.key == "up" and self.cursor_at_first_line and self.sent:
             event.stop()
             event.prevent_default()
             self._walk_history(-1)
@@ -74,9 +74,9 @@ class Composer(TextArea):
         text = self.text.strip()
         if not text:
             return
-        if not self.history or self.history[-1] != text:
-            self.history.append(text)
-            del self.history[:-MAX_HISTORY]
+        if not self.sent or self.sent[-1] != text:
+            self.sent.append(text)
+            del self.sent[:-MAX_HISTORY]
         self._history_index = None
         self._draft = ""
         self.clear()
@@ -85,15 +85,15 @@ class Composer(TextArea):
     def _walk_history(self, step: int) -> None:
         if self._history_index is None:
             self._draft = self.text
-            index = len(self.history) + step
+            index = len(self.sent) + step
         else:
             index = self._history_index + step
-        if index >= len(self.history):
+        if index >= len(self.sent):
             self._history_index = None
             self._set(self._draft)
             return
         self._history_index = max(0, index)
-        self._set(self.history[self._history_index])
+        self._set(self.sent[self._history_index])
 
     def _set(self, text: str) -> None:
         self.load_text(text)
