@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
 from textual import events
 
 from addmusic.protocol.local import read_lock
@@ -20,6 +19,7 @@ from addmusic.ui.app import AddMusicApp
 from addmusic.ui.screens.confirm import Confirm
 from addmusic.ui.widgets.composer import Composer
 from addmusic.ui.widgets.trackview import TrackView
+from conftest import make_settings
 
 SIZE = (100, 34)
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-
 EXPORT, CREDITS, STATE, UPLOAD, CHAT = "export", "credits", "state", "upload", "chat"
 
 # A routed message is essentially the command: optional politeness around one of these phrases.

@@ -42,7 +42,7 @@ WATCHDOG_S = 5.0
 
 
 class AddMusicApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "addmusic"
 
     BINDINGS = [
@@ -74,6 +74,15 @@ class AddMusicApp(App[None]):
         self._turn: Worker | None = None
 
     # --- layout ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The main keys are priority bindings (the composer would take them otherwise); while a
+        modal screen (picker, question) is open they belong to it."""
+        if action != "quit" and len(self.screen_stack) > 1 and action in self._main_actions:
+            return False
+        return True
+
+    _main_actions = frozenset(b.action for b in BINDINGS)  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -453,17 +462,17 @@ class AddMusicApp(App[None]):
 
     async def action_quit(self) -> None:
         if not self.exporting:
-            await self._shutdown()
+            await self._close_and_exit()
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.call_later(self._shutdown)
+                self.call_later(self._close_and_exit)
 
         self.push_screen(Confirm("A render is running. Quit anyway? The engine finishes it and the next start "
                                  "saves the file."), answered)
 
-    async def _shutdown(self) -> None:
+    async def _close_and_exit(self) -> None:
         if self.client is not None:
             await self.client.aclose()
         self.exit()

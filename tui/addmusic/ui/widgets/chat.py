@@ -36,7 +36,7 @@ class Notice(Static):
     Notice.-warning { color: $warning; }
     Notice.-success { color: $success; }
     Notice.-working { color: $accent; }
-    Notice.-edit { color: $secondary; }
+    Notice.-edit { color: $text-muted; text-style: italic; }
     """
 
     def __init__(self, text: str, kind: str = "info") -> None:

@@ -43,12 +43,15 @@ class StatusBar(Static):
 
     def render(self) -> Text:
         s = self.status
-        parts = [Text("♪ addmusic", style="bold"), Text(f"{s.backend}"), Text(s.connection, style="bold")]
+        wide = self.size.width >= 90 or self.size.width == 0
+        parts = [Text("♪ addmusic" if wide else "♪", style="bold"), Text(s.backend),
+                 Text(s.connection, style="bold")]
         if s.session:
-            parts.append(Text(f"session {s.session[:8]}"))
+            parts.append(Text(f"session {s.session[:8]}" if wide else s.session[:8]))
         if s.available is not None:
-            credits = f"credits {s.available:,} · {s.frozen:,} · {s.total:,}"
-            parts.append(Text(credits + ("  ⚠ low" if s.low else ""), style="bold" if s.low else ""))
+            label = "credits " if wide else "◆ "
+            credits = f"{label}{s.available:,} · {s.frozen:,} · {s.total:,}"
+            parts.append(Text(credits + (" ⚠ low" if s.low else ""), style="bold" if s.low else ""))
         if s.busy:
             parts.append(Text(s.busy, style="italic"))
         return Text(" │ ").join(parts)
