@@ -75,7 +75,7 @@ async def type_and_send(pilot, text: str) -> None:  # type: ignore[no-untyped-de
 async def drop(pilot, *paths: Path) -> None:  # type: ignore[no-untyped-def]
     """What a terminal sends when files are dragged in: a paste of quoted paths."""
     text = " ".join(f"'{p}'" for p in paths)
-    pilot.app.query_one(Composer).post_message(events.Paste(text))
+    pilot.app.post_message(events.Paste(text))  # the terminal driver posts pastes to the app
     await pilot.pause()
 
 

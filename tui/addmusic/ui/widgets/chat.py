@@ -2,7 +2,7 @@
 edit, notices, errors with what to do next, and progress rows for uploads and exports.
 
 It follows new content; when the user scrolls up it stops following and counts what is new, and
-`follow()` (End) jumps back and follows again.
+`follow()` (ctrl+f) jumps back and follows again.
 """
 
 from __future__ import annotations
@@ -76,8 +76,10 @@ class ReplyStream:
         if self.stream is None:
             self.stream = Markdown.get_stream(self.widget)
         self.text += chunk
+        following = self.log.following
         await self.stream.write(chunk)
-        self.log.content_grew(new_item=False)
+        if not following:
+            self.log.count_unseen(new_item=False)
 
     async def finish(self, final_text: str | None = None) -> None:
         """Stop streaming; when the shown text should read differently (GUI phrases rewritten),
@@ -101,17 +103,19 @@ class ChatLog(VerticalScroll):
         super().__init__(id=id)
         self.unseen = 0
         self.progress: dict[str, ProgressRow] = {}
+        self._following = True
 
     def on_mount(self) -> None:
         self.anchor()
 
     @property
     def following(self) -> bool:
-        return self.scroll_y >= self.max_scroll_y - 1
+        """True until the user scrolls up; the anchor's own scrolling only ever goes down, so it
+        cannot be mistaken for the user reading back."""
+        return self._following
 
-    def content_grew(self, *, new_item: bool = True) -> None:
-        if self.following:
-            return
+    def count_unseen(self, *, new_item: bool = True) -> None:
+        """Something arrived while the user reads older messages (call only when not following)."""
         if new_item:
             self.unseen += 1
         elif self.unseen == 0:
@@ -125,19 +129,26 @@ class ChatLog(VerticalScroll):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if self.unseen and self.following:
+        at_end = new >= self.max_scroll_y - 1
+        if new < old and not at_end:
+            self._following = False
+        elif at_end and not self._following:
+            self._following = True
             self.unseen = 0
             self._report_unseen()
 
     def follow(self) -> None:
+        self._following = True
         self.anchor()
         self.scroll_end(animate=False, immediate=True)
         self.unseen = 0
         self._report_unseen()
 
     async def _add(self, widget: Widget) -> Widget:
+        following = self.following  # measured before the new widget makes the log taller
         await self.mount(widget)
-        self.content_grew()
+        if not following:
+            self.count_unseen()
         return widget
 
     async def add_user(self, text: str) -> None:
@@ -212,4 +223,4 @@ class ChatPane(Vertical):
         hint = self.query_one("#unseen", Static)
         hint.set_class(count > 0, "-visible")
         if count:
-            hint.update(f"{count} new ↓  (end: follow)")
+            hint.update(f"{count} new ↓  (ctrl+f: follow)")

@@ -59,7 +59,7 @@ class Composer(TextArea):
             event.prevent_default()
             self._walk_history(+1)
             return
-        await super()._on_key(event)
+        # anything else: Textual goes on to TextArea's own handler (handlers run down the MRO)
 
     async def _on_paste(self, event: events.Paste) -> None:
         paths = find_paths(event.text)
@@ -67,8 +67,7 @@ class Composer(TextArea):
             event.stop()
             event.prevent_default()
             self.post_message(self.FilesDropped(paths))
-            return
-        await super()._on_paste(event)
+        # otherwise TextArea's own handler inserts the text (handlers run down the MRO)
 
     def submit(self) -> None:
         text = self.text.strip()
