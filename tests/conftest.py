@@ -39,6 +39,20 @@ def make_settings(home: Path, api_url: str | None, **overrides: object):  # type
     return settings
 
 
+def stop_detached_engine(home: Path) -> None:
+    """Stop the engine a front end started on its own (detached) for this home, if any."""
+    import signal
+
+    from addmusic.protocol.local import read_lock
+
+    info = read_lock(home / "data" / "engine")
+    if info:
+        try:
+            os.kill(int(info["pid"]), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
 class EngineProcess:
     """The real engine as users run it: a child process on loopback with its own data dir."""
 

@@ -14,19 +14,14 @@ import av
 import numpy as np
 import pytest
 
-from addmusic.protocol.local import read_lock
+from conftest import stop_detached_engine
 
 
 @pytest.fixture
 def cli_env(isolated_home: Path) -> Iterator[dict[str, str]]:
     env = {**os.environ, "ADDMUSIC_ENGINE_IDLE_S": "60"}
     yield env
-    info = read_lock(isolated_home / "data" / "engine")  # the engine the CLI started, detached
-    if info:
-        try:
-            os.kill(int(info["pid"]), signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+    stop_detached_engine(isolated_home)
 
 
 def run_cli(env: dict[str, str], *args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

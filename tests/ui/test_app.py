@@ -5,8 +5,6 @@ files on disk."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,12 +12,11 @@ from pathlib import Path
 import pytest
 from textual import events
 
-from addmusic.protocol.local import read_lock
 from addmusic.ui.app import AddMusicApp
 from addmusic.ui.screens.confirm import Confirm
 from addmusic.ui.widgets.composer import Composer
 from addmusic.ui.widgets.trackview import TrackView
-from conftest import make_settings
+from conftest import make_settings, stop_detached_engine
 
 SIZE = (100, 34)
 
@@ -27,12 +24,7 @@ SIZE = (100, 34)
 @pytest.fixture
 def settings(isolated_home: Path) -> Iterator:
     yield make_settings(isolated_home, None)
-    info = read_lock(isolated_home / "data" / "engine")  # the engine the app started, detached
-    if info:
-        try:
-            os.kill(int(info["pid"]), signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+    stop_detached_engine(isolated_home)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from test_app import ready, wait_for
 from addmusic.config import load_settings
 from addmusic.protocol.local import read_lock
 from addmusic.ui.app import AddMusicApp
-from conftest import make_settings
+from conftest import make_settings, stop_detached_engine
 
 HEAVY = ("numpy", "av", "starlette", "uvicorn", "addmusic.engine", "imageio_ffmpeg")
 
@@ -43,12 +43,7 @@ async def test_engine_dying_is_said_plainly_and_restarted(isolated_home: Path) -
             await app.refresh_credits()
             assert "10,000" in app.status_bar.plain
     finally:
-        info = read_lock(engine_dir)
-        if info:
-            try:
-                os.kill(int(info["pid"]), signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        stop_detached_engine(isolated_home)
 
 
 async def test_unreachable_cloud_never_sits_on_connecting(isolated_home: Path) -> None:

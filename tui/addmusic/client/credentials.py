@@ -5,13 +5,13 @@ The client id is the anonymous user's account: once stored it is never replaced.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from .jsonfile import read_json, write_json
 
 
 @dataclass
@@ -38,11 +38,7 @@ class CredentialStore:
         self.path = path
 
     def _read_all(self) -> dict[str, dict]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json(self.path, {})
 
     def load(self, origin: str, *, use_env: bool) -> Credentials:
         """Stored credentials for `origin`, with NEMO_TOKEN / NEMO_CLIENT_ID applied when allowed."""
@@ -77,13 +73,4 @@ class CredentialStore:
         if creds.from_env:  # an environment token is the user's to keep, not ours to store
             record.update(token=(data.get(origin) or {}).get("token", ""), expires_at=0)
         data[origin] = record
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".credentials.")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json(self.path, data, mode=0o600)

@@ -3,7 +3,6 @@ half a file behind, output names, and the render ids remembered on disk."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -16,6 +15,7 @@ import httpx
 
 from ..protocol.errors import FILE_TOO_LARGE, UNSUPPORTED_FILE, ApiError, message_for
 from ..protocol.formats import MAX_UPLOAD_BYTES, SNIFF_BYTES, check_file_kind, kind_of_extension
+from .jsonfile import read_json, write_json
 
 Progress = Callable[[float], None]
 
@@ -138,10 +138,7 @@ class PendingRenders:
         self.path = path
 
     def all(self) -> list[PendingRender]:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
+        raw = read_json(self.path, [])
         fields = PendingRender.__dataclass_fields__
         return [PendingRender(**{k: v for k, v in item.items() if k in fields})
                 for item in raw if isinstance(item, dict) and item.get("job_id")]
@@ -157,7 +154,4 @@ class PendingRenders:
         self._write([p for p in self.all() if p.job_id != job_id])
 
     def _write(self, items: list[PendingRender]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps([asdict(p) for p in items], indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_json(self.path, [asdict(p) for p in items])

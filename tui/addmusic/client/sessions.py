@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from .jsonfile import read_json, write_json
 
 
 @dataclass
@@ -19,11 +19,7 @@ class SessionMemory:
         self.path = path
 
     def _all(self) -> dict[str, dict]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_json(self.path, {})
 
     def load(self, account: str) -> LastSession | None:
         raw = self._all().get(account)
@@ -34,7 +30,4 @@ class SessionMemory:
     def save(self, account: str, last: LastSession) -> None:
         data = self._all()
         data[account] = asdict(last)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_json(self.path, data)
