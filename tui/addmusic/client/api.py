@@ -24,10 +24,8 @@ from ..protocol import api
 from ..protocol.draft import Draft
 from ..protocol.errors import (
     BAD_TOKEN,
-    FILE_TOO_LARGE,
     NO_CREDITS,
     SESSION_NOT_FOUND,
-    UNSUPPORTED_FILE,
     ApiError,
     message_for,
     no_credits_message,
@@ -408,7 +406,3 @@ def _render_status(data: Any, job_id: str) -> RenderStatus:
         error = error.get("message")
     return RenderStatus(str(inner.get("id") or job_id), status, 100.0 if status == "completed" else progress,
                         str(url) if url else None, str(error) if error else None)
-
-
-__all__ = ["ApiClient", "ApiError", "Balance", "RenderStatus", "Session", "SessionLost", "SessionState",
-           "UploadedFile", "FILE_TOO_LARGE", "UNSUPPORTED_FILE"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -124,6 +123,3 @@ class RenderQueue:
             return
         self.store.update_job(job.job_id, status="completed", progress=100.0, output=str(final))
         self.store.settle(job.user_id, job.cost, charge=True)
-
-    def discard_output(self, job: Job) -> None:
-        shutil.rmtree(self.renders_dir / job.job_id, ignore_errors=True)

@@ -70,7 +70,6 @@ class AddMusicApp(App[None]):
         self.exporting = False
         self.connecting = False
         self.memory = SessionMemory(settings.folders.data / "sessions.json")
-        self.backend = "cloud " + (settings.api_url or "") if settings.api_url else "local engine"
         self._turn: Worker | None = None
 
     # --- layout ------------------------------------------------------------------------------
