@@ -44,7 +44,7 @@ def make_app(tmp_path: Path) -> StillApp:
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     pilot.app.query_one(Composer).cursor_blink = False
-    await pilot.pause()
+    await pilot.pause(0.2)  # streamed text is drawn every 50 ms
 
 
 async def empty(pilot) -> None:  # type: ignore[no-untyped-def]

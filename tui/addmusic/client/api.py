@@ -118,6 +118,7 @@ class ApiClient:
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, connect=10.0),
             trust_env=self.cloud_like,  # never send a loopback request through a proxy
+            verify=True if self.cloud_like else False,  # loopback is plain http: skip loading the CA bundle
             transport=transport,
             follow_redirects=False,
         )

@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -14,11 +16,6 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from ..client.api import ApiClient, Session, SessionLost
-from ..client.chat import STILL_WORKING, EditApplied, StillWorking, TextDelta, TurnDone, TurnFailed, chat_turn
-from ..client.exports import collect_pending, export
-from ..client.files import check_upload, output_name, unique_path
-from ..client.launcher import LOCAL_ENGINE_KEY, ensure_engine, running_engine
 from ..client.router import CHAT, CREDITS, EXPORT, STATE, UPLOAD, rewrite_reply, route
 from ..client.sessions import LastSession, SessionMemory
 from ..config import Settings
@@ -30,12 +27,20 @@ from .widgets.composer import Composer
 from .widgets.status import StatusBar
 from .widgets.trackview import TrackView
 
+if TYPE_CHECKING:
+    from ..client.api import ApiClient
+    from ..client.chat import TurnDone
+
+# The client stack (httpx and friends) is imported inside the workers that use it, after the
+# first screen is drawn: start-up is what users feel first.
+
 log = logging.getLogger(__name__)
 
-WELCOME = (
-    "**Welcome!** Drop a clip into this window (or press **ctrl+o**), then say what you want: "
-    "*add upbeat background music at 30%*, *add a title \"Summer 2024\" for 3 seconds*, "
-    "*make it vertical for Reels*. Type **export** (or ctrl+e) when it sounds right."
+WELCOME = Text.assemble(
+    ("Welcome!", "bold"), " Drop a clip into this window (or press ", ("ctrl+o", "bold"),
+    "), then say what you want: ", ("add upbeat background music at 30%", "italic"), ", ",
+    ('add a title "Summer 2024" for 3 seconds', "italic"), ", ", ("make it vertical for Reels", "italic"),
+    ". Type ", ("export", "bold"), " (or ctrl+e) when it sounds right.",
 )
 RETRY_S = 3.0
 WATCHDOG_S = 5.0
@@ -109,7 +114,7 @@ class AddMusicApp(App[None]):
             self.theme = self.settings.theme
         self.status_bar.set(backend=self._backend_label(), low_at=self.settings.low_credits)
         self.query_one(Composer).focus()
-        await self.chat.add_markdown(WELCOME)
+        await self.chat.add_welcome(WELCOME)
         self.tracks.show(self.draft)
         self.connect()
         if self.settings.uses_local_engine:
@@ -127,6 +132,9 @@ class AddMusicApp(App[None]):
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self) -> None:
         """Find or start the backend, resume the last session (or start one), read credits."""
+        from ..client.api import ApiClient
+        from ..client.launcher import LOCAL_ENGINE_KEY, ensure_engine
+
         self.connecting = True
         self.status_bar.set(connection="Connecting...")
         try:
@@ -158,6 +166,8 @@ class AddMusicApp(App[None]):
             self.upload_files(files)
 
     async def _open_session(self, client: ApiClient) -> None:
+        from ..client.api import Session, SessionLost
+
         last = self.memory.load(client.account_key)
         if last:
             client.session = Session(last.session_id)
@@ -187,6 +197,8 @@ class AddMusicApp(App[None]):
         """Restart the local engine when it died (or went idle) — never sit on a dead backend."""
         if self.connecting or self.client is None:
             return
+        from ..client.launcher import running_engine
+
         if await running_engine(self.settings.folders.engine) is None:
             self.status_bar.set(connection="Engine stopped — restarting...")
             await self.chat.add_notice("The local engine stopped; restarting it. Your session is kept.", "warning")
@@ -262,6 +274,8 @@ class AddMusicApp(App[None]):
 
     @work(group="turn", exit_on_error=False)
     async def run_turn(self, text: str) -> None:
+        from ..client.chat import EditApplied, StillWorking, TextDelta, TurnDone, TurnFailed, chat_turn
+
         client = self.require_client()
         self.status_bar.set(busy="thinking…")
         reply = None
@@ -273,7 +287,7 @@ class AddMusicApp(App[None]):
                 elif isinstance(event, EditApplied):
                     await self.chat.add_notice(event.line, "edit")
                 elif isinstance(event, StillWorking):
-                    await self.chat.add_notice(STILL_WORKING[2:], "working")
+                    await self.chat.add_notice("Still working...", "working")
                 elif isinstance(event, TurnFailed):
                     await self.chat.add_notice(event.message, "error")
                 elif isinstance(event, TurnDone):
@@ -354,6 +368,8 @@ class AddMusicApp(App[None]):
 
     @work(group="upload", exit_on_error=False)
     async def upload_files(self, paths: list[Path]) -> None:
+        from ..client.files import check_upload
+
         client = self.require_client()
         for path in paths:
             try:
@@ -381,6 +397,8 @@ class AddMusicApp(App[None]):
         self.show_draft(state.draft)
 
     def export_path(self) -> Path:
+        from ..client.files import output_name, unique_path
+
         stem_source = self.first_clip or Path(str(self.draft.meta.get("title") or "addmusic") + ".mp4")
         folder = self.settings.export_dir or (self.first_clip.parent if self.first_clip else Path.cwd())
         return unique_path(folder / output_name(stem_source))
@@ -407,6 +425,8 @@ class AddMusicApp(App[None]):
 
     @work(group="export", exit_on_error=False)
     async def run_export(self, quality: str) -> None:
+        from ..client.exports import export
+
         client = self.require_client()
         preview = quality == "preview"
         dest = (self.settings.folders.cache / "previews" / f"preview-{client.require_session().session_id[:8]}.mp4"
@@ -444,6 +464,8 @@ class AddMusicApp(App[None]):
 
     @work(group="collect", exit_on_error=False)
     async def collect_renders(self) -> None:
+        from ..client.exports import collect_pending
+
         client = self.require_client()
         for _item, outcome in await collect_pending(client):
             if isinstance(outcome, Path):

@@ -7,11 +7,16 @@ It follows new content; when the user scrolls up it stops following and counts w
 
 from __future__ import annotations
 
+import asyncio
+from functools import cache
+from typing import Any
+
 from rich.text import Text
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Label, Markdown, ProgressBar, Static
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets import Label, ProgressBar, Static
+
+FLUSH_S = 0.05  # streamed text is drawn at most 20 times a second: each draw re-lays the screen
 
 NOTICE_ICONS = {"info": "·", "edit": "✎", "working": "⏳", "success": "✔", "warning": "!", "error": "✖"}
 
@@ -22,10 +27,30 @@ class UserMessage(Static):
     """
 
 
-class Reply(Markdown):
+@cache
+def reply_class() -> type[Widget]:
+    """The Markdown reply widget, defined on first use: markdown-it costs start-up time and the
+    first screen needs none of it."""
+    from markdown_it import MarkdownIt
+    from textual.widgets import Markdown
+
+    parser = MarkdownIt("gfm-like")  # one parser for all replies, not one per appended chunk
+
+    class Reply(Markdown):
+        DEFAULT_CSS = """
+        Reply { margin: 0; padding: 0 1; background: transparent; }
+        Reply > MarkdownParagraph { margin: 0 0 1 0; }
+        """
+
+        def __init__(self, markdown: str | None = None) -> None:
+            super().__init__(markdown, parser_factory=lambda: parser)
+
+    return Reply
+
+
+class Welcome(Static):
     DEFAULT_CSS = """
-    Reply { margin: 0; padding: 0 1; background: transparent; }
-    Reply > MarkdownParagraph { margin: 0 0 1 0; }
+    Welcome { padding: 0 1; margin: 1 0 1 0; }
     """
 
 
@@ -64,26 +89,46 @@ class ProgressRow(Horizontal):
 
 
 class ReplyStream:
-    """One reply being streamed: chunks are appended live; `finish` settles the final text."""
+    """One reply being streamed: chunks are gathered and drawn every FLUSH_S, so typing stays
+    responsive while thousands of chunks arrive; `finish` settles the final text."""
 
-    def __init__(self, log: ChatLog, widget: Reply) -> None:
+    def __init__(self, log: ChatLog, widget: Any) -> None:
         self.log = log
         self.widget = widget
-        self.stream: MarkdownStream | None = None
+        self.stream: Any = None
         self.text = ""
+        self._pending = ""
+        self._flusher: asyncio.Task[None] | None = None
 
     async def write(self, chunk: str) -> None:
-        if self.stream is None:
-            self.stream = Markdown.get_stream(self.widget)
         self.text += chunk
+        self._pending += chunk
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_S)
+        self._flusher = None
+        await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._pending:
+            return
+        if self.stream is None:
+            self.stream = type(self.widget).get_stream(self.widget)
+        pending, self._pending = self._pending, ""
         following = self.log.following
-        await self.stream.write(chunk)
+        await self.stream.write(pending)
         if not following:
             self.log.count_unseen(new_item=False)
 
     async def finish(self, final_text: str | None = None) -> None:
         """Stop streaming; when the shown text should read differently (GUI phrases rewritten),
         replace it whole."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            self._flusher = None
+        await self._flush()
         if self.stream is not None:
             await self.stream.stop()
             self.stream = None
@@ -155,7 +200,7 @@ class ChatLog(VerticalScroll):
         await self._add(UserMessage(Text(f"› {text}")))
 
     async def start_reply(self) -> ReplyStream:
-        widget = Reply()
+        widget = reply_class()()
         await self._add(widget)
         return ReplyStream(self, widget)
 
@@ -163,7 +208,10 @@ class ChatLog(VerticalScroll):
         return await self._add(Notice(text, kind))  # type: ignore[return-value]
 
     async def add_markdown(self, text: str) -> None:
-        await self._add(Reply(text))
+        await self._add(reply_class()(text))
+
+    async def add_welcome(self, text: Text) -> None:
+        await self._add(Welcome(text))
 
     async def add_widget(self, widget: Widget) -> None:
         await self._add(widget)
@@ -190,7 +238,7 @@ class ChatLog(VerticalScroll):
         """What the pane says, as plain text lines (for tests and copying)."""
         lines: list[str] = []
         for child in self.children:
-            if isinstance(child, Markdown):
+            if hasattr(child, "source"):  # a Markdown reply
                 lines.append(child.source)
             elif isinstance(child, Notice):
                 lines.append(child.plain)
