@@ -22,7 +22,7 @@ from ..config import Settings
 from ..protocol.draft import Draft
 from ..protocol.errors import ApiError
 from .screens.confirm import Confirm
-from .widgets.chat import ChatLog, ChatPane
+from .widgets.chat import ChatLog, ChatPane, reply_class
 from .widgets.composer import Composer
 from .widgets.status import StatusBar
 from .widgets.trackview import TrackView
@@ -156,6 +156,7 @@ class AddMusicApp(App[None]):
         finally:
             self.connecting = False
         await self.refresh_credits()
+        reply_class()  # load markdown-it now, while idle, not when the first reply streams in
         self.collect_renders()
         files = list(self.initial_files)
         self.initial_files = []
