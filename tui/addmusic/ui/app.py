@@ -116,7 +116,8 @@ class AddMusicApp(App[None]):
         self.query_one(Composer).focus()
         await self.chat.add_welcome(WELCOME)
         self.tracks.show(self.draft)
-        self.connect()
+        # after the first frame: connecting imports the client stack, which would delay it
+        self.call_after_refresh(self.connect)
         if self.settings.uses_local_engine:
             self.set_interval(WATCHDOG_S, self.watch_engine)
 
