@@ -96,6 +96,7 @@ async def export_finished(pilot) -> None:  # type: ignore[no-untyped-def]
 
 async def error(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
+    await pilot.pause()  # let the (stubbed) connect run first: it sets the credits
     app.show_draft(EDIT)
     app.status_bar.set(available=0, frozen=0, total=0)
     await app.chat.add_user("export")
