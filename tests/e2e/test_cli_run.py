@@ -132,3 +132,27 @@ def test_ctrl_c_during_render_says_how_to_collect_and_collect_saves_it(cli_env: 
     assert collected.stdout.strip() == str(out)
     assert video_facts(out)[1:3] == (1080, 1920)
     assert run_cli(cli_env, "collect").stdout.strip() == "Nothing to collect: no renders are pending."
+
+
+def test_engine_command_runs_in_the_foreground_and_refuses_a_second(cli_env: dict[str, str],
+                                                                    isolated_home: Path) -> None:
+    import time
+
+    import httpx
+
+    from addmusic.protocol.local import read_lock
+
+    engine = subprocess.Popen([sys.executable, "-m", "addmusic.cli", "engine", "--port", "0"], env=cli_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (info := read_lock(isolated_home / "data" / "engine")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert info and info["pid"] == engine.pid and info["host"] == "127.0.0.1"
+        health = httpx.get(f"http://127.0.0.1:{info['port']}/health", trust_env=False).json()
+        assert health["data"]["engine"] == "addmusic"
+        second = run_cli(cli_env, "engine", "--port", "0")
+        assert second.returncode == 1 and "already runs" in second.stderr
+    finally:
+        engine.send_signal(signal.SIGINT)
+        engine.wait(15)

@@ -274,17 +274,10 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, state: dict) -> 
 
 
 def cmd_engine(args: argparse.Namespace, settings: Settings) -> int:
-    from .engine.lifecycle import AlreadyRunning, serve
+    from .engine.lifecycle import run
 
     setup_logging(settings, args, "engine")
-    try:
-        serve(settings.folders.engine, args.host, args.port)
-    except AlreadyRunning as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return run(settings.folders.engine, args.host, args.port)
 
 
 def _run_async(coro_factory: Any, state: dict | None = None) -> int:

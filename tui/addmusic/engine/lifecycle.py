@@ -92,11 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return run(args.data_dir, args.host, args.port)
+
+
+def run(data_dir: Path, host: str, port: int) -> int:
+    """serve() as a command: 0 when stopped, 1 when another engine owns the data dir, 130 on Ctrl+C."""
     try:
-        serve(args.data_dir, args.host, args.port)
+        serve(data_dir, host, port)
     except AlreadyRunning as exc:
         print(exc, file=sys.stderr)
-        return 3
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0
