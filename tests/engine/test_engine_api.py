@@ -108,7 +108,9 @@ async def test_heartbeat_only_turn_shows_still_working(engine_factory, isolated_
         await client.upload(short_clip)
         events = await turn(client, "add background music")
         notices = [e for e in events if isinstance(e, StillWorking)]
-        assert 2 <= len(notices) <= 3
+        # a timer (0.4 s), not the heartbeats (every 0.05 s, which would give ~25 notices); the turn's own
+        # work adds a little to the 1.2 s think time, hence the slack above 3
+        assert 2 <= len(notices) <= 6
         assert "music" in text_of(events)
     finally:
         await client.aclose()
