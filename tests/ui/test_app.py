@@ -71,6 +71,13 @@ async def drop(pilot, *paths: Path) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
+async def ready_with_clip(pilot, app: AddMusicApp, clip: Path) -> None:  # type: ignore[no-untyped-def]
+    """Ready!, then the clip dropped in and on the timeline."""
+    await ready(pilot, app)
+    await drop(pilot, clip)
+    await wait_for(pilot, lambda: clip.name in summary(app))
+
+
 async def test_start_shows_ready_backend_and_credits(settings) -> None:  # type: ignore[no-untyped-def]
     app = AddMusicApp(settings)
     async with app.run_test(size=SIZE) as pilot:
@@ -117,9 +124,7 @@ async def test_tracks_credits_new_session_and_errors(settings, clip: Path, tmp_p
     notes = tmp_path / "notes.txt"
     notes.write_text("not a video")
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app)
-        await drop(pilot, clip)
-        await wait_for(pilot, lambda: "beach.mp4" in summary(app))
+        await ready_with_clip(pilot, app, clip)
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: "Timeline (1 track): 1. Video: beach.mp4 (0-3s)" in chat_text(app))
         await pilot.press("ctrl+b")
@@ -137,9 +142,7 @@ async def test_tracks_credits_new_session_and_errors(settings, clip: Path, tmp_p
 async def test_resumes_last_session_and_collects_renders(settings, clip: Path) -> None:  # type: ignore[no-untyped-def]
     first = AddMusicApp(settings)
     async with first.run_test(size=SIZE) as pilot:
-        await ready(pilot, first)
-        await drop(pilot, clip)
-        await wait_for(pilot, lambda: "beach.mp4" in summary(first))
+        await ready_with_clip(pilot, first, clip)
         session = first.client.require_session().session_id
     second = AddMusicApp(settings)
     async with second.run_test(size=SIZE) as pilot:
@@ -156,9 +159,7 @@ async def test_still_working_then_cancel_reads_state(settings, clip: Path,  # ty
     settings.still_working_s = 0.5
     app = AddMusicApp(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app)
-        await drop(pilot, clip)
-        await wait_for(pilot, lambda: "beach.mp4" in summary(app))
+        await ready_with_clip(pilot, app, clip)
         await type_and_send(pilot, "add lofi music")
         await wait_for(pilot, lambda: "Still working..." in chat_text(app))
         await pilot.press("escape")
@@ -174,9 +175,7 @@ async def test_still_working_then_cancel_reads_state(settings, clip: Path,  # ty
 async def test_quit_while_rendering_asks_first(settings, clip: Path) -> None:  # type: ignore[no-untyped-def]
     app = AddMusicApp(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app)
-        await drop(pilot, clip)
-        await wait_for(pilot, lambda: "beach.mp4" in summary(app))
+        await ready_with_clip(pilot, app, clip)
         await type_and_send(pilot, "make it vertical")
         await wait_for(pilot, lambda: "1080x1920" in str(app.draft.meta.get("width")) + "x" + str(
             app.draft.meta.get("height")))
@@ -195,9 +194,7 @@ async def test_preview_draws_frames_in_the_chat(settings, clip: Path) -> None:  
 
     app = AddMusicApp(settings)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot, app)
-        await drop(pilot, clip)
-        await wait_for(pilot, lambda: "beach.mp4" in summary(app))
+        await ready_with_clip(pilot, app, clip)
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: bool(app.chat.query(PreviewStrip)), timeout=60)
         strip = app.chat.query_one(PreviewStrip)
