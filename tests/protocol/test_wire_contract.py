@@ -102,8 +102,8 @@ async def test_rejected_nemo_token_is_reported_not_replaced(wire: WireServer, is
     await api.aclose()
     assert wire.seen("/api/auth/anonymous-token") == []
     assert wire.requests[0].headers["authorization"] == "Bearer nmv_usr_USERS_OWN"
-    assert "USERS_OWN" not in (isolated_home / "data" / "credentials.json").read_text() if (
-        isolated_home / "data" / "credentials.json").exists() else True
+    api.store.save(api.account_key, api.creds)  # even when saved, the user's own token is not stored
+    assert "USERS_OWN" not in (isolated_home / "data" / "credentials.json").read_text()
 
 
 async def test_missing_client_id_answer_makes_one_and_retries(wire: WireServer, client: ApiClient) -> None:

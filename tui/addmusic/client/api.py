@@ -203,14 +203,18 @@ class ApiClient:
                     timeout=timeout or httpx.USE_CLIENT_DEFAULT, **kwargs)
                 return self.parse_response(response)
             except Retryable as retry:
-                if retry.reason in retried:
-                    raise self.final_error(retry) from None
-                retried.add(retry.reason)
-                await self.recover(retry)
+                await self.handle_retry(retry, retried)
             except httpx.TimeoutException:
                 raise ApiError("The server did not answer in time. Check the connection and try again.") from None
             except httpx.TransportError as exc:
                 raise ApiError(f"Cannot reach {self.describe()}: {type(exc).__name__}.") from None
+
+    async def handle_retry(self, retry: Retryable, retried: set[str]) -> None:
+        """Apply the fix a retryable answer calls for, once per kind; raise when it comes back."""
+        if retry.reason in retried:
+            raise self.final_error(retry) from None
+        retried.add(retry.reason)
+        await self.recover(retry)
 
     def final_error(self, retry: Retryable) -> ApiError:
         if retry.reason == "token":

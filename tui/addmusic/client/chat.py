@@ -199,12 +199,8 @@ async def _read_stream(client: ApiClient, body: dict, queue: asyncio.Queue) -> N
             await queue.put(_End())
             return
         except Retryable as retry:
-            if retry.reason in retried:
-                await queue.put(client.final_error(retry))
-                return
-            retried.add(retry.reason)
-            try:
-                await client.recover(retry)
+            try:  # nothing was processed yet: the request may be sent again once per kind
+                await client.handle_retry(retry, retried)
             except ApiError as exc:
                 await queue.put(exc)
                 return
