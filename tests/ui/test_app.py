@@ -89,6 +89,30 @@ async def test_start_shows_ready_backend_and_credits(settings) -> None:  # type:
         assert app.focused is app.query_one(Composer)
 
 
+async def test_quitting_while_a_worker_awaits_the_server_is_quiet(settings) -> None:  # type: ignore[no-untyped-def]
+    """CI once saw the app crash on exit: a worker woke up after the screen was gone and its
+    error handler queried the removed chat pane. Closing mid-request must end quietly."""
+    app = AddMusicApp(settings)
+    woke = asyncio.Event()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        client = app.client
+        real_credits = client.credits
+
+        async def slow_credits():  # type: ignore[no-untyped-def]
+            balance = await real_credits()
+            while app.screen.children:  # answer just as the shutdown removes the widgets
+                await asyncio.sleep(0)
+            woke.set()
+            return balance
+
+        client.credits = slow_credits  # type: ignore[method-assign]
+        await pilot.press("ctrl+b")
+        await pilot.pause(0.05)
+        # leaving the block shuts the app down while the worker still waits
+    assert woke.is_set()  # the worker did wake up after the widgets were gone, and nothing raised
+
+
 async def test_drop_ask_for_music_and_export(settings, clip: Path) -> None:  # type: ignore[no-untyped-def]
     app = AddMusicApp(settings)
     async with app.run_test(size=SIZE) as pilot:

@@ -201,7 +201,7 @@ class AddMusicApp(App[None]):
             return
         from ..client.launcher import running_engine
 
-        if await running_engine(self.settings.folders.engine) is None:
+        if await running_engine(self.settings.folders.engine) is None and self.is_running:
             self.status_bar.set(connection="Engine stopped — restarting...")
             await self.chat.add_notice("The local engine stopped; restarting it. Your session is kept.", "warning")
             self.connect()
@@ -507,6 +507,9 @@ class AddMusicApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
+        if not self.is_running:  # shutting down: the widgets a late worker touched are gone, nobody to tell
+            log.debug("worker %s ended while closing: %r", event.worker.name, error)
+            return
         if isinstance(error, ApiError):
             await self.chat.add_notice(str(error), "error")
         else:
