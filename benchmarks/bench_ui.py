@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -680,11 +681,15 @@ class Bench:
                                       interval=ECHO_POLL_S)
         cpu_start = cpu_seconds(pid)
         seen: dict[str, float] = {}
-        spacing = self.args.stream_seconds * 0.85 / self.args.keys
+        # irregular gaps, as a person types (30 ms bursts to pauses of twice the mean): the app draws
+        # the reply between keys, and evenly spaced keys could fall into step with that
+        mean_gap = self.args.stream_seconds * 0.85 / self.args.keys
+        gaps = random.Random(self.args.seed)
         during: list[float] = []
         after: list[float] = []
-        for i in range(self.args.keys):
-            due = first_word + i * spacing
+        due = first_word
+        for _ in range(self.args.keys):
+            due = max(due + gaps.uniform(0.03, 2 * mean_gap - 0.03), time.perf_counter())
             while time.perf_counter() < due:
                 time.sleep(0.001)
             char = KEY_SEQUENCE[len(typed) % len(KEY_SEQUENCE)]
@@ -931,6 +936,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold starts (and baseline starts) to time")
     parser.add_argument("--keys", type=int, default=40, help="characters typed per key-echo phase")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the irregular gaps between keys while streaming")
     parser.add_argument("--stream-seconds", type=float, default=6.0, help="how long the stub's reply lasts")
     parser.add_argument("--idle-seconds", type=float, default=11.0,
                         help="how long to type on the idle app on the local engine (covers two 5 s watchdog ticks)")

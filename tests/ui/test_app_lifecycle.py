@@ -13,6 +13,7 @@ from test_app import ready, wait_for
 from addmusic.config import load_settings
 from addmusic.protocol.local import read_lock
 from addmusic.ui.app import AddMusicApp
+from addmusic.ui.widgets.composer import Composer
 from conftest import make_settings, stop_detached_engine
 
 HEAVY = ("numpy", "av", "starlette", "uvicorn", "addmusic.engine", "imageio_ffmpeg")
@@ -23,6 +24,42 @@ def test_app_process_imports_no_engine_code() -> None:
             f"print([m for m in {HEAVY!r} if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_screen_draws_up_to_240_times_a_second_unless_the_user_says_otherwise() -> None:
+    code = "import addmusic.ui.app; from textual import constants; print(constants.MAX_FPS)"
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    ours = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    theirs = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**env, "TEXTUAL_FPS": "30"})
+    assert (ours.stdout.strip(), theirs.stdout.strip()) == ("240", "30")
+
+
+async def test_keys_are_echoed_before_more_of_a_reply_and_idle_collection_runs(isolated_home: Path) -> None:
+    import gc
+
+    from addmusic.ui.collector import NEVER
+
+    app = AddMusicApp(make_settings(isolated_home, None))
+    try:
+        async with app.run_test(size=(100, 34)) as pilot:
+            await ready(pilot, app)
+            log = app.chat
+            echoes: list[str] = []
+            real_echo_drawn = log.echo_drawn
+
+            def echo_drawn() -> None:
+                echoes.append(app.query_one(Composer).text)  # what the screen shows by then
+                real_echo_drawn()
+
+            log.echo_drawn = echo_drawn  # type: ignore[method-assign]
+            await pilot.press("h", "i")
+            await wait_for(pilot, lambda: len(echoes) == 2, timeout=5)
+            assert echoes == ["h", "hi"] and log.last_key_at > 0  # each key noted, then its echo drawn
+            assert gc.get_threshold()[2] == NEVER  # full collections only when quiet
+        assert gc.get_threshold()[2] != NEVER  # and CPython's own again once the app is gone
+    finally:
+        stop_detached_engine(isolated_home)
 
 
 async def test_engine_dying_is_said_plainly_and_restarted(isolated_home: Path) -> None:

@@ -3,11 +3,15 @@ again on ctrl+f; the composer sends on Enter, keeps a history and turns dropped 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.app import App, ComposeResult
 
+from addmusic.ui.widgets import chat
 from addmusic.ui.widgets.chat import ChatPane
 from addmusic.ui.widgets.composer import Composer
 
@@ -69,8 +73,104 @@ async def test_streamed_reply_thousands_of_chunks() -> None:
             await reply.write(f"w{i} " + ("\n\n" if i % 50 == 49 else ""))
         await reply.finish()
         await pilot.pause()
-        assert reply.widget.source.startswith("w0 w1 ") and "w1999" in reply.widget.source
+        assert reply.shown == reply.text and reply.shown.startswith("w0 w1 ") and "w1999" in reply.shown
         assert log.following
+
+
+async def test_long_reply_is_drawn_in_pieces_that_read_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "FLUSH_S", 0.001)
+    app = Harness()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = app.query_one(ChatPane).log_view
+        await log.add_notice("before")
+        reply = await log.start_reply()
+        for i in range(600):
+            await reply.write(f"w{i} " + ("\n\n" if i % 20 == 19 else ""))
+            if i % 7 == 0:
+                await asyncio.sleep(0.002)  # let flushes happen while the text streams
+        await reply.finish()
+        await pilot.pause()
+        pieces = reply.pieces
+        assert len(pieces) >= 4
+        for piece in pieces[:-1]:  # each ends after a whole block, holding SETTLE_BLOCKS or more
+            assert piece.source.endswith("\n\n") and piece.source.count("\n\n") >= chat.SETTLE_BLOCKS
+        assert list(log.children)[1:] == pieces  # in order, right after what came before
+        assert "".join(log.text_lines()[1:]) == reply.shown == reply.text
+
+
+async def test_code_fences_are_never_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "FLUSH_S", 0.001)
+    app = Harness()
+    async with app.run_test(size=(80, 24)):
+        log = app.query_one(ChatPane).log_view
+        reply = await log.start_reply()
+        text = "".join(f"para {i}\n\n" for i in range(7)) + "```\nline a\n\nline b\n\n\nline c\n```\n\nafter\n\nend"
+        for char in text:
+            await reply.write(char)
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
+        await reply.finish()
+        assert reply.shown == text
+        assert all(piece.source.count("```") % 2 == 0 for piece in reply.pieces)
+
+
+async def test_rewriting_a_long_reply_leaves_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "FLUSH_S", 0.001)
+    app = Harness()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = app.query_one(ChatPane).log_view
+        reply = await log.start_reply()
+        for i in range(300):
+            await reply.write(f"w{i} " + ("\n\n" if i % 10 == 9 else ""))
+            await asyncio.sleep(0.001)
+        await reply.finish("Press **ctrl+e** to export.")
+        await pilot.pause()
+        assert len(reply.pieces) == 1 and log.text_lines() == ["Press **ctrl+e** to export."]
+
+
+@pytest.mark.parametrize(("written", "pending", "blocks", "cut"), [
+    ("", "a\n\nb\n\nc", 2, 6),  # after the second block, before "c"
+    ("", "a\n\nb\n\n", 2, None),  # what follows the blank line is not known yet
+    ("a\n\nb\n\n", "c", 2, 0),  # the blank line closed the last flush: end the piece right there
+    ("", "a\n\nb", 2, None),  # not enough blocks
+    ("a\n\n```\nx\n\ny\n", "```\n\nz", 2, 5),  # the blank line inside the fence does not count
+    ("", "a\n\n```\nx\n\ny", 1, 3),  # before the fence, never inside it
+    ("", "- a\n\n    more\n\nb", 1, 15),  # an indented continuation stays with its item
+])
+def test_settle_point(written: str, pending: str, blocks: int, cut: int | None) -> None:
+    assert chat.settle_point(written, pending, blocks) == cut
+
+
+async def test_a_key_holds_the_next_draw_until_its_echo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "KEY_QUIET_S", 0.3)
+    app = Harness()
+    async with app.run_test(size=(80, 24)):
+        log = app.query_one(ChatPane).log_view
+        start = time.monotonic()
+        await log.after_echo(5)
+        assert time.monotonic() - start < 0.1  # no key: draw now
+        log.note_key()  # a key that echoes nothing: held for KEY_QUIET_S
+        start = time.monotonic()
+        await log.after_echo(5)
+        assert 0.25 < time.monotonic() - start < 2
+        log.note_key()  # the echo is drawn soon: held only until then
+        asyncio.get_running_loop().call_later(0.05, log.echo_drawn)
+        start = time.monotonic()
+        await log.after_echo(5)
+        assert time.monotonic() - start < 0.25
+        log.note_key()  # keys keep coming: never held longer than the limit
+        ticker = asyncio.create_task(_keys(log, 1.0))
+        start = time.monotonic()
+        await log.after_echo(0.4)
+        assert 0.35 < time.monotonic() - start < 0.9
+        await ticker
+
+
+async def _keys(log: chat.ChatLog, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        log.note_key()
+        await asyncio.sleep(0.02)
 
 
 async def test_reply_can_be_rewritten_when_finished() -> None:

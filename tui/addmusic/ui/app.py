@@ -4,12 +4,13 @@ loop call the client and update the widgets; one handler reports any worker that
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -21,6 +22,8 @@ from ..client.sessions import LastSession, SessionMemory
 from ..config import Settings
 from ..protocol.draft import Draft
 from ..protocol.errors import ApiError
+from .collector import CHECK_S as COLLECT_CHECK_S
+from .collector import IdleCollector
 from .screens.confirm import Confirm
 from .widgets.chat import ChatLog, ChatPane, reply_class
 from .widgets.composer import Composer
@@ -76,6 +79,8 @@ class AddMusicApp(App[None]):
         self.connecting = False
         self.memory = SessionMemory(settings.folders.data / "sessions.json")
         self._turn: Worker | None = None
+        self._chat_pane: ChatPane | None = None
+        self.collector = IdleCollector(self._quiet_for)
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -90,7 +95,8 @@ class AddMusicApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
-        yield ChatPane(id="chat")
+        self._chat_pane = ChatPane(id="chat")
+        yield self._chat_pane
         yield TrackView(id="tracks")
         yield Composer(id="composer")
         yield Footer()
@@ -98,6 +104,14 @@ class AddMusicApp(App[None]):
     @property
     def chat(self) -> ChatLog:
         return self.query_one(ChatPane).log_view
+
+    async def on_event(self, event: events.Event) -> None:
+        log = self._chat_pane.log_view if isinstance(event, events.Key) and self._chat_pane else None
+        if log is not None:
+            log.note_key()  # the echo is drawn before more of a streaming reply
+        await super().on_event(event)
+        if log is not None:  # queued behind the key itself, so it runs once the key's echo is drawn
+            (self.focused or self.screen).call_after_refresh(log.echo_drawn)
 
     @property
     def status_bar(self) -> StatusBar:
@@ -120,6 +134,16 @@ class AddMusicApp(App[None]):
         self.call_after_refresh(self.connect)
         if self.settings.uses_local_engine:
             self.set_interval(WATCHDOG_S, self.watch_engine)
+        self.set_interval(COLLECT_CHECK_S, self.collector.check)
+
+    def on_unmount(self) -> None:
+        self.collector.stop()
+
+    def _quiet_for(self) -> float:
+        """Seconds without keys or a reply being received (what the garbage collector waits for)."""
+        if (self._turn is not None and self._turn.is_running) or self._chat_pane is None:
+            return 0.0
+        return time.monotonic() - self._chat_pane.log_view.last_key_at
 
     def _backend_label(self) -> str:
         if self.settings.uses_local_engine:
@@ -158,6 +182,7 @@ class AddMusicApp(App[None]):
             self.connecting = False
         await self.refresh_credits()
         reply_class()  # load markdown-it now, while idle, not when the first reply streams in
+        self.collector.start()
         self.collect_renders()
         files = list(self.initial_files)
         self.initial_files = []
