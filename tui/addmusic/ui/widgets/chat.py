@@ -48,6 +48,13 @@ class NoSecondLayout:
     def _size_updated(self, size: Any, virtual_size: Any, container_size: Any, layout: bool = True) -> bool:
         return super()._size_updated(size, virtual_size, container_size, layout=False)  # type: ignore[misc]
 
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Any:
+        # a block filled in before it is mounted is laid out by the mount itself; remembering the
+        # request would cost another full layout once the new block has settled
+        mounted = getattr(self, "_is_mounted", False)
+        return super().refresh(*regions, repaint=repaint, layout=layout and mounted,  # type: ignore[misc]
+                               recompose=recompose)
+
 
 @cache
 def _without_second_layout(block_class: type) -> type:
