@@ -1,6 +1,7 @@
 """The app as a user feels it, measured from outside through tmux, against baselines timed in the same run.
 
 Run: /work/venv/bin/python benchmarks/bench_ui.py [--runs 5] [--keys 40] [--stream-seconds 6] [--idle-seconds 11]
+     [--seed 1] [--echo-only]
 
 1. Start-up: N cold starts, each in a fresh tmux session (100x30) with a fresh ADDMUSIC_HOME, so the
    engine starts cold too (it is stopped from its lock file after every run). The pane is polled
@@ -73,6 +74,29 @@ class MinimalApp(App[None]):
         yield Header()
         yield Static("The smallest Textual app: a header, a line of text and a footer.")
         yield Footer()
+
+
+def echo_only(bench: Bench) -> int:
+    """Phase 2 alone, for trying a change to the streaming path quickly."""
+    try:
+        echo = bench.key_echo()
+    except BenchError as exc:
+        print(f"bench_ui: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench_ui: interrupted.", file=sys.stderr)
+        return 130
+    finally:
+        bench.close()
+    print(echo_count(echo))
+    for label, values in (("while streaming", echo["during"]), ("idle before", echo["idle_before"]),
+                          ("idle after", echo["idle_after"])):
+        median, low, high = stats(values, fmt_ms)
+        print(f"key echo {label:<16} median {median:>9}  min {low:>9}  max {high:>9}")
+    worst = max(echo["during"]) * 1000 if echo["during"] else float("inf")
+    print(f"worst while streaming < {TARGET_ECHO_MS:.0f} ms: {verdict(worst < TARGET_ECHO_MS)}; "
+          f"app CPU {echo['cpu'] * 100:.0f} %")
+    return 0
 
 
 if __name__ == "__main__":
@@ -936,6 +960,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold starts (and baseline starts) to time")
     parser.add_argument("--keys", type=int, default=40, help="characters typed per key-echo phase")
+    parser.add_argument("--echo-only", action="store_true", help="run only the key-echo phase (2)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the irregular gaps between keys while streaming")
     parser.add_argument("--stream-seconds", type=float, default=6.0, help="how long the stub's reply lasts")
     parser.add_argument("--idle-seconds", type=float, default=11.0,
@@ -950,6 +975,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
     bench = Bench(args)
+    if args.echo_only:
+        return echo_only(bench)
     try:
         print("1/3 start-up", file=sys.stderr, flush=True)
         start = bench.startup()
@@ -971,6 +998,29 @@ def main() -> int:
         if left:
             print(f"bench_ui: processes still running after clean-up: {left}", file=sys.stderr)
     report(args, start, imports, breakdown, echo, mem, bench.notes)
+    return 0
+
+
+def echo_only(bench: Bench) -> int:
+    """Phase 2 alone, for trying a change to the streaming path quickly."""
+    try:
+        echo = bench.key_echo()
+    except BenchError as exc:
+        print(f"bench_ui: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench_ui: interrupted.", file=sys.stderr)
+        return 130
+    finally:
+        bench.close()
+    print(echo_count(echo))
+    for label, values in (("while streaming", echo["during"]), ("idle before", echo["idle_before"]),
+                          ("idle after", echo["idle_after"])):
+        median, low, high = stats(values, fmt_ms)
+        print(f"key echo {label:<16} median {median:>9}  min {low:>9}  max {high:>9}")
+    worst = max(echo["during"]) * 1000 if echo["during"] else float("inf")
+    print(f"worst while streaming < {TARGET_ECHO_MS:.0f} ms: {verdict(worst < TARGET_ECHO_MS)}; "
+          f"app CPU {echo['cpu'] * 100:.0f} %")
     return 0
 
 
