@@ -55,7 +55,8 @@ async def test_keys_are_echoed_before_more_of_a_reply_and_idle_collection_runs(i
             log.echo_drawn = echo_drawn  # type: ignore[method-assign]
             await pilot.press("h", "i")
             await wait_for(pilot, lambda: len(echoes) == 2, timeout=5)
-            assert echoes == ["h", "hi"] and log.last_key_at > 0  # each key noted, then its echo drawn
+            # one call per key, each after the key reached the composer (both may follow one frame)
+            assert echoes[0] in ("h", "hi") and echoes[1] == "hi" and log.last_key_at > 0
             assert gc.get_threshold()[2] == NEVER  # full collections only when quiet
         assert gc.get_threshold()[2] != NEVER  # and CPython's own again once the app is gone
     finally:
