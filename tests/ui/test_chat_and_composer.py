@@ -225,3 +225,30 @@ async def test_dropped_files_become_uploads(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.dropped == [[clip]]
         assert composer.text == "just some text"
+
+
+async def test_a_long_session_keeps_the_log_short_and_the_rest_in_the_transcript(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "MAX_ITEMS", 10)
+    monkeypatch.setattr(chat, "TRIM_BATCH", 4)
+    app = Harness()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = app.query_one(ChatPane).log_view
+        log.transcript = tmp_path / "transcripts" / "chat.md"
+        await log.start_progress("up", "Uploading beach.mp4")
+        reply = await log.start_reply()
+        await reply.write("still being written")
+        for i in range(30):
+            await log.add_notice(f"line {i}")
+        await pilot.pause()
+        assert len(log.children) <= 10 + 4 + 1
+        kept = log.text_lines()
+        assert kept[0] == f"{log.trimmed} earlier messages are in {log.transcript}."
+        # the upload still running and the reply still streaming stay; the oldest lines moved out
+        assert "Uploading beach.mp4" in kept and log.progress["up"] in log.children
+        assert reply.widget in log.children and kept[-1] == "line 29"
+        saved = log.transcript.read_text().split("\n\n")
+        assert log.trimmed > 0 and all(f"line {i}" in saved for i in range(log.trimmed))
+        assert all(f"line {i}" not in kept for i in range(log.trimmed))
+        assert all(f"line {i}" in kept for i in range(log.trimmed, 30))
+        await reply.finish()

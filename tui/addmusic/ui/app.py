@@ -128,6 +128,7 @@ class AddMusicApp(App[None]):
             self.theme = self.settings.theme
         self.status_bar.set(backend=self._backend_label(), low_at=self.settings.low_credits)
         self.query_one(Composer).focus()
+        self.chat.transcript = self.settings.folders.data / "transcripts" / f"chat-{time.strftime('%Y%m%d-%H%M%S')}.md"
         await self.chat.add_welcome(WELCOME)
         self.tracks.show(self.draft)
         # after the first frame: connecting imports the client stack, which would delay it
