@@ -76,29 +76,6 @@ class MinimalApp(App[None]):
         yield Footer()
 
 
-def echo_only(bench: Bench) -> int:
-    """Phase 2 alone, for trying a change to the streaming path quickly."""
-    try:
-        echo = bench.key_echo()
-    except BenchError as exc:
-        print(f"bench_ui: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench_ui: interrupted.", file=sys.stderr)
-        return 130
-    finally:
-        bench.close()
-    print(echo_count(echo))
-    for label, values in (("while streaming", echo["during"]), ("idle before", echo["idle_before"]),
-                          ("idle after", echo["idle_after"])):
-        median, low, high = stats(values, fmt_ms)
-        print(f"key echo {label:<16} median {median:>9}  min {low:>9}  max {high:>9}")
-    worst = max(echo["during"]) * 1000 if echo["during"] else float("inf")
-    print(f"worst while streaming < {TARGET_ECHO_MS:.0f} ms: {verdict(worst < TARGET_ECHO_MS)}; "
-          f"app CPU {echo['cpu'] * 100:.0f} %")
-    return 0
-
-
 if __name__ == "__main__":
     MinimalApp().run()
 '''
