@@ -252,3 +252,18 @@ async def test_a_long_session_keeps_the_log_short_and_the_rest_in_the_transcript
         assert all(f"line {i}" not in kept for i in range(log.trimmed))
         assert all(f"line {i}" in kept for i in range(log.trimmed, 30))
         await reply.finish()
+
+
+async def test_nothing_leaves_the_log_when_the_transcript_cannot_be_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "MAX_ITEMS", 5)
+    monkeypatch.setattr(chat, "TRIM_BATCH", 2)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the transcript folder should be")
+    app = Harness()
+    async with app.run_test(size=(80, 24)):
+        log = app.query_one(ChatPane).log_view
+        log.transcript = blocker / "chat.md"
+        for i in range(12):
+            await log.add_notice(f"line {i}")
+        assert log.text_lines() == [f"line {i}" for i in range(12)] and log.trimmed == 0

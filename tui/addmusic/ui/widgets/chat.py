@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from functools import cache
@@ -19,6 +20,8 @@ from rich.text import Text
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
+
+log = logging.getLogger(__name__)
 
 FLUSH_S = 0.1  # streamed text is drawn at most 10 times a second: each draw re-lays the screen
 # Keys come first: a draw of the reply (a full layout, 10-20 ms on a long chat) waits until the
@@ -343,21 +346,23 @@ class ChatLog(NoSecondLayout, VerticalScroll):
         """Move the oldest messages out of the log into the transcript file: every draw lays out
         every widget in the log, so an unbounded log would make typing slower as a session goes
         on (measured: 16 ms per draw of a streaming reply with 20 earlier lines, 33 ms with 200,
-        73 ms with 600)."""
+        73 ms with 600). Nothing is removed that could not be written down first."""
+        if self.transcript is None:
+            return
         busy = {self._trimmed_note, *self.progress.values()}  # rows still updating stay where they are
         old = [child for child in self.children if child not in busy and not getattr(child, "streaming", False)]
         old = old[:TRIM_BATCH]
-        if not old:
-            return
-        if self.transcript is not None:
-            lines = [line for child in old for line in [self._text_of(child)] if line is not None]
+        texts = [text for child in old if (text := self._text_of(child)) is not None]
+        try:
             self.transcript.parent.mkdir(parents=True, exist_ok=True)
             with self.transcript.open("a", encoding="utf-8") as file:
-                file.write("\n\n".join(lines) + "\n\n")
+                file.write("".join(f"{text}\n\n" for text in texts))
+        except OSError as exc:  # a full or read-only disk: keep everything on screen instead
+            log.warning("cannot write the chat transcript %s: %s", self.transcript, exc)
+            return
         self.trimmed += len(old)
         await self.remove_children(old)
-        where = f"in {self.transcript}" if self.transcript is not None else "no longer shown"
-        text = f"{self.trimmed} earlier messages are {where}."
+        text = f"{self.trimmed} earlier messages are in {self.transcript}."
         if self._trimmed_note is None:
             self._trimmed_note = Notice(text, "info")
             await self.mount(self._trimmed_note, before=0)
