@@ -952,17 +952,18 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
     bench = Bench(args)
-    if args.echo_only:
-        return echo_only(bench)
     try:
-        print("1/3 start-up", file=sys.stderr, flush=True)
-        start = bench.startup()
-        imports = bench.import_costs()
-        breakdown = bench.import_extra()
-        print("2/3 key echo while a reply streams", file=sys.stderr, flush=True)
-        echo = bench.key_echo()
-        print("3/3 memory after a full job", file=sys.stderr, flush=True)
-        mem = bench.memory(start["minimal_rss"])
+        if args.echo_only:
+            echo = bench.key_echo()
+        else:
+            print("1/3 start-up", file=sys.stderr, flush=True)
+            start = bench.startup()
+            imports = bench.import_costs()
+            breakdown = bench.import_extra()
+            print("2/3 key echo while a reply streams", file=sys.stderr, flush=True)
+            echo = bench.key_echo()
+            print("3/3 memory after a full job", file=sys.stderr, flush=True)
+            mem = bench.memory(start["minimal_rss"])
     except BenchError as exc:
         print(f"bench_ui: {exc}", file=sys.stderr)
         return 1
@@ -974,22 +975,15 @@ def main() -> int:
         left = bench.leftovers()
         if left:
             print(f"bench_ui: processes still running after clean-up: {left}", file=sys.stderr)
-    report(args, start, imports, breakdown, echo, mem, bench.notes)
+    if args.echo_only:
+        report_echo(echo)
+    else:
+        report(args, start, imports, breakdown, echo, mem, bench.notes)
     return 0
 
 
-def echo_only(bench: Bench) -> int:
-    """Phase 2 alone, for trying a change to the streaming path quickly."""
-    try:
-        echo = bench.key_echo()
-    except BenchError as exc:
-        print(f"bench_ui: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("bench_ui: interrupted.", file=sys.stderr)
-        return 130
-    finally:
-        bench.close()
+def report_echo(echo: dict) -> None:
+    """The key-echo phase alone (--echo-only), for trying a change to the streaming path quickly."""
     print(echo_count(echo))
     for label, values in (("while streaming", echo["during"]), ("idle before", echo["idle_before"]),
                           ("idle after", echo["idle_after"])):
@@ -998,7 +992,6 @@ def echo_only(bench: Bench) -> int:
     worst = max(echo["during"]) * 1000 if echo["during"] else float("inf")
     print(f"worst while streaming < {TARGET_ECHO_MS:.0f} ms: {verdict(worst < TARGET_ECHO_MS)}; "
           f"app CPU {echo['cpu'] * 100:.0f} %")
-    return 0
 
 
 if __name__ == "__main__":
