@@ -38,6 +38,15 @@ class Harness(App[None]):
         self.dropped.append(event.paths)
 
 
+async def stream_words(reply: chat.ReplyStream, count: int, *, paragraph: int, pause_every: int = 0) -> None:
+    """w0 w1 … as a model streams them, a blank line every `paragraph` words; with `pause_every`,
+    a short pause every so many words lets the reply be drawn while the text still arrives."""
+    for i in range(count):
+        await reply.write(f"w{i} " + ("\n\n" if i % paragraph == paragraph - 1 else ""))
+        if pause_every and i % pause_every == 0:
+            await asyncio.sleep(0.002)
+
+
 def hint(app: Harness) -> str:
     widget = app.query_one("#unseen")
     return str(widget.render()) if widget.has_class("-visible") else ""
@@ -69,8 +78,7 @@ async def test_streamed_reply_thousands_of_chunks() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         log = app.query_one(ChatPane).log_view
         reply = await log.start_reply()
-        for i in range(2000):
-            await reply.write(f"w{i} " + ("\n\n" if i % 50 == 49 else ""))
+        await stream_words(reply, 2000, paragraph=50)
         await reply.finish()
         await pilot.pause()
         assert reply.shown == reply.text and reply.shown.startswith("w0 w1 ") and "w1999" in reply.shown
@@ -84,10 +92,7 @@ async def test_long_reply_is_drawn_in_pieces_that_read_as_one(monkeypatch: pytes
         log = app.query_one(ChatPane).log_view
         await log.add_notice("before")
         reply = await log.start_reply()
-        for i in range(600):
-            await reply.write(f"w{i} " + ("\n\n" if i % 20 == 19 else ""))
-            if i % 7 == 0:
-                await asyncio.sleep(0.002)  # let flushes happen while the text streams
+        await stream_words(reply, 600, paragraph=20, pause_every=7)
         await reply.finish()
         await pilot.pause()
         pieces = reply.pieces
@@ -120,9 +125,7 @@ async def test_rewriting_a_long_reply_leaves_one_piece(monkeypatch: pytest.Monke
     async with app.run_test(size=(80, 24)) as pilot:
         log = app.query_one(ChatPane).log_view
         reply = await log.start_reply()
-        for i in range(300):
-            await reply.write(f"w{i} " + ("\n\n" if i % 10 == 9 else ""))
-            await asyncio.sleep(0.001)
+        await stream_words(reply, 300, paragraph=10, pause_every=1)
         await reply.finish("Press **ctrl+e** to export.")
         await pilot.pause()
         assert len(reply.pieces) == 1 and log.text_lines() == ["Press **ctrl+e** to export."]
