@@ -1,8 +1,10 @@
-"""One chat turn as the user experiences it: reply text exactly once, a line per applied edit,
-"⏳ Still working..." on a timer while no text comes, and at the end the timeline read from the
-server — with a summary of what changed when the reply had no text or the stream was cut.
+"""One chat turn as the user experiences it: reply text exactly once, each model reply its own
+paragraph, a line per applied edit, "⏳ Still working..." on a timer while nothing shows, a sentence
+for every way the backend can stop, and at the end the timeline read from the server — with a
+summary of what changed when the reply had no text, failed or was cut.
 
-A message is never re-sent: once the request went out, any failure ends in a state read.
+The stream closing is the only end of a turn (an ADK server sends no end event). A message is
+never re-sent: once the request went out, any failure ends in a state read.
 """
 
 from __future__ import annotations
@@ -14,19 +16,34 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
 from ..protocol import api
 from ..protocol.draft import Draft, draft_diff
-from ..protocol.errors import ApiError
-from ..protocol.events import ChatEvent, FinalText, Heartbeat, StreamError, TextChunk, ToolCall, TurnComplete
+from ..protocol.errors import ApiError, message_for
+from ..protocol.events import (
+    ChatEvent,
+    FinalText,
+    Heartbeat,
+    Metadata,
+    ModelStopped,
+    StreamError,
+    TextChunk,
+    ToolCall,
+    ToolResult,
+)
 from .api import ApiClient, Retryable, SessionState
 from .sse import iter_sse
 
 log = logging.getLogger(__name__)
 
 STILL_WORKING = "⏳ Still working..."
+
+# Function calls ADK makes itself to ask the user something; this app cannot answer them yet.
+ADK_QUESTIONS = {"adk_request_confirmation": "your confirmation", "adk_request_credential": "a sign-in",
+                 "adk_request_input": "your answer"}
 
 
 @dataclass(frozen=True)
@@ -56,10 +73,11 @@ class TurnFailed:
 @dataclass
 class TurnDone:
     text: str  # all reply text shown
-    complete: bool  # the server ended the turn (not a cut or capped stream)
+    complete: bool  # the turn ran to its end: not cut, capped or failed
     state: SessionState | None
     changes: list[str] = field(default_factory=list)
     note: str = ""  # what the user should know about how the turn ended
+    metadata: dict[str, Any] = field(default_factory=dict)  # customMetadata of the last complete event
 
     @property
     def summary(self) -> str:
@@ -72,6 +90,58 @@ TurnEvent = TextDelta | EditApplied | StillWorking | TurnFailed | TurnDone
 @dataclass
 class _End:
     broken: str = ""  # why the stream ended early, if it did
+
+
+class _Replies:
+    """Reply text exactly once, each model reply its own paragraph.
+
+    ADK streams a model call as chunks and then one complete event repeating them, all with the
+    call's event id; the next call has a new id. Chunks are matched against the next complete text
+    whatever its id (some servers give every event a new one)."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+        self.reply: str | None = None  # id of the reply shown last
+        self.pending = ""  # chunks shown that no complete event has repeated yet
+
+    def chunk(self, item: TextChunk) -> str:
+        starts_new = not self.pending and item.reply and item.reply != self.reply
+        self.pending += item.text
+        self.reply = item.reply or self.reply
+        return self._show(item.text, new_paragraph=bool(starts_new))
+
+    def final(self, item: FinalText) -> str:
+        if self.pending:
+            text = item.text[len(self.pending):] if item.text.startswith(self.pending) else ""
+            if not item.text.startswith(self.pending):
+                log.info("complete reply differs from its streamed chunks; keeping what was shown")
+            self.pending, new_paragraph = "", False
+        else:
+            text, new_paragraph = item.text, not item.reply or item.reply != self.reply
+        self.reply = item.reply or self.reply
+        return self._show(text, new_paragraph)
+
+    def _show(self, text: str, new_paragraph: bool) -> str:
+        if not text:
+            return ""
+        if new_paragraph and self.shown:
+            so_far = "".join(self.shown)
+            text = ("" if so_far.endswith("\n\n") else "\n" if so_far.endswith("\n") else "\n\n") + text
+        self.shown.append(text)
+        return text
+
+    @property
+    def text(self) -> str:
+        return "".join(self.shown)
+
+
+@dataclass
+class _Outcome:
+    """What the turn said beyond its text: for the closing note."""
+
+    failed: bool = False
+    waiting: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def _safe_error(message: str) -> str:
@@ -92,24 +162,24 @@ async def chat_turn(client: ApiClient, message: str, before: Draft | None = None
     body = {"app_name": api.APP_NAME, "user_id": "me", "session_id": session.session_id,
             "new_message": {"role": "user", "parts": [{"text": message}]}, "streaming": True}
     reader = asyncio.create_task(_read_stream(client, body, queue))
-    shown: list[str] = []
-    partial = ""  # ADK partial chunks shown since the last complete text
-    complete = False
-    started = last_text = time.monotonic()
+    replies = _Replies()
+    outcome = _Outcome()
+    calls_seen: set[str] = set()
+    started = last_shown = time.monotonic()
     notice_every = client.settings.still_working_s
     deadline = started + client.settings.chat_cap_s
     end = _End()
     try:
         while True:
             now = time.monotonic()
-            next_notice = last_text + notice_every if notice_every > 0 else deadline
+            next_notice = last_shown + notice_every if notice_every > 0 else deadline
             try:
                 item = await asyncio.wait_for(queue.get(), timeout=max(0.0, min(next_notice, deadline) - now))
             except TimeoutError:
                 if time.monotonic() >= deadline:
                     end = _End(broken="The reply took longer than 15 minutes; stopped listening.")
                     break
-                last_text = time.monotonic()  # the timer restarts after each notice
+                last_shown = time.monotonic()  # the timer restarts after each notice
                 yield StillWorking(time.monotonic() - started)
                 continue
             if isinstance(item, ApiError):
@@ -118,57 +188,83 @@ async def chat_turn(client: ApiClient, message: str, before: Draft | None = None
             if isinstance(item, _End):
                 end = item
                 break
-            if isinstance(item, TextChunk):
-                partial += item.text
-                shown.append(item.text)
-                last_text = time.monotonic()
-                yield TextDelta(item.text)
-            elif isinstance(item, FinalText):
-                text = item.text
-                if partial:  # ADK repeats the streamed chunks whole: show only what is new
-                    text = text[len(partial):] if text.startswith(partial) else ""
-                    partial = ""
-                elif shown and not shown[-1].endswith("\n"):
-                    text = "\n\n" + text
-                complete = True
-                if text:
-                    shown.append(text)
-                    last_text = time.monotonic()
-                    yield TextDelta(text)
-            elif isinstance(item, TurnComplete):
-                complete = True
+            shown: TurnEvent | None = None
+            if isinstance(item, TextChunk | FinalText):
+                text = replies.chunk(item) if isinstance(item, TextChunk) else replies.final(item)
+                shown = TextDelta(text) if text else None
             elif isinstance(item, ToolCall):
-                yield EditApplied(item.name)
+                if item.call_id and item.call_id in calls_seen:
+                    continue  # the same call again (some servers repeat it): one line per edit
+                calls_seen.add(item.call_id)
+                if item.name in ADK_QUESTIONS:
+                    outcome.waiting.append(ADK_QUESTIONS[item.name])
+                    continue
+                if item.long_running:
+                    outcome.waiting.append(item.name.replace("_", " "))
+                shown = EditApplied(item.name)
+            elif isinstance(item, ModelStopped):
+                outcome.failed = True
+                log.info("model stopped: %s %s", item.code, item.detail)
+                shown = TurnFailed(item.sentence)
             elif isinstance(item, StreamError):
-                yield TurnFailed(_safe_error(item.message))
-                complete = True
-            elif isinstance(item, Heartbeat):
-                pass
+                outcome.failed = True
+                shown = TurnFailed(_safe_error(item.message))
+            elif isinstance(item, Metadata):
+                outcome.metadata = item.data
+            elif isinstance(item, Heartbeat | ToolResult):
+                pass  # results show in the state read at the end; heartbeats only keep the line open
+            if shown is not None:
+                last_shown = time.monotonic()
+                yield shown
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
-    if partial:
-        complete = False  # chunks without the final event: the stream was cut
-    yield await _finish(client, before, "".join(shown), complete, end)
+    if replies.pending and not end.broken:
+        end = _End(broken="The reply ended early.")  # chunks whose complete event never came: cut
+    yield await _finish(client, before, replies.text, end, outcome)
 
 
-async def _finish(client: ApiClient, before: Draft | None, text: str, complete: bool, end: _End) -> TurnDone:
+async def _finish(client: ApiClient, before: Draft | None, text: str, end: _End, outcome: _Outcome) -> TurnDone:
     """Read the timeline after the turn; summarise the change when the reply cannot be trusted."""
+    complete = not end.broken and not outcome.failed
     try:
         state = await client.state()
     except ApiError as exc:
-        return TurnDone(text, complete and not end.broken, None,
-                        note=f"Could not read the timeline after this turn: {exc}")
+        return TurnDone(text, complete, None, note=f"Could not read the timeline after this turn: {exc}",
+                        metadata=outcome.metadata)
     changes = draft_diff(before, state.draft) if before is not None else []
-    done = TurnDone(text, complete and not end.broken, state, changes)
+    done = TurnDone(text, complete, state, changes, metadata=outcome.metadata)
     if end.broken:
         done.note = f"{end.broken} The message was not re-sent; this is the timeline now."
-    elif not done.complete:
-        done.note = "The reply ended early. The message was not re-sent; this is the timeline now."
+    elif outcome.failed:
+        done.note = "The timeline changed before it stopped:" if changes else "The timeline did not change."
+    elif outcome.waiting:
+        done.note = (f"Still waiting on {_words(outcome.waiting)} after this reply; this is the timeline "
+                     "as it stands. Ask again later for the result.")
     elif not text.strip():
         done.note = "Done." if changes else "The backend replied without text and changed nothing."
     return done
+
+
+def _words(names: list[str]) -> str:
+    unique = list(dict.fromkeys(names))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _detail_error(status: int, body: Any) -> ApiError | Retryable | None:
+    """FastAPI's own error answer (`{"detail": …}`), which an ADK server gives before the stream
+    opens instead of the envelope: 404 for an unknown session, 422 for a body it cannot read."""
+    if not isinstance(body, dict) or "detail" not in body or "code" in body:
+        return None
+    detail = body["detail"]
+    if status == 404 and isinstance(detail, str) and "session not found" in detail.lower():
+        return Retryable("session")
+    if status == 422 or not isinstance(detail, str):
+        return ApiError(f"The server could not read this chat request (HTTP {status}). Nothing was sent to "
+                        "the model; check that the app is up to date.", status=status)
+    return ApiError(message_for(None, status, detail) if status < 500 else message_for(None, status),
+                    status=status)
 
 
 async def _read_stream(client: ApiClient, body: dict, queue: asyncio.Queue) -> None:
@@ -187,13 +283,14 @@ async def _read_stream(client: ApiClient, body: dict, queue: asyncio.Queue) -> N
                 content_type = response.headers.get("content-type", "")
                 if response.status_code != 200 or "text/event-stream" not in content_type:
                     await response.aread()
+                    with contextlib.suppress(ValueError):
+                        error = _detail_error(response.status_code, response.json())
+                        if error is not None:
+                            raise error
                     client.parse_response(response)  # raises the error the answer carries
                     await queue.put(ApiError("The server did not open a reply stream."))
                     return
-                async for sse in iter_sse(response.aiter_lines()):
-                    if sse.comment:
-                        await queue.put(Heartbeat())
-                        continue
+                async for sse in iter_sse(response):
                     for event in parse_event(sse.event, sse.data):
                         await queue.put(event)
             await queue.put(_End())
