@@ -61,7 +61,8 @@ CALL_PART = {"functionCall": {"id": "adk-1", "name": "start_render", "args": {}}
      [FinalText("I", "m"), ModelStopped("SAFETY")]),
     # a mid-stream exception: the message, not the exception's class
     ("", '{"error": "RuntimeError: farm down", "error_details": {"error_type": "RuntimeError", '
-         '"error_message": "farm down", "timestamp": 1.0}}', [StreamError("farm down.")]),
+         '"error_message": "farm down", "timestamp": 1.0}}',
+     [StreamError("The backend stopped with an error: farm down.")]),
     # state and artifact deltas are never shown; customMetadata is kept for the turn's result
     ("", json.dumps({"id": "s", "actions": {"stateDelta": {"draft": {"t": []}}, "artifactDelta": {"a": 1}}}), []),
     ("", json.dumps({"id": "f", "content": {"parts": [{"text": "Ok."}]},

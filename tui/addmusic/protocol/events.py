@@ -156,16 +156,18 @@ def _parse_simple(payload: dict[str, Any]) -> list[ChatEvent]:
 
 
 def error_text(value: Any, details: Any = None) -> str:
-    """A sentence for a mid-stream failure. ADK sends `"error": "RuntimeError: text"` with
-    `error_details.error_message` = "text": show the text, not the exception's class name."""
-    if isinstance(details, dict) and isinstance(details.get("error_message"), str):
+    """A sentence for a mid-stream failure. ADK sends an exception as `"error": "RuntimeError: text"`
+    with `error_details.error_message` = "text": show the text, not the exception's class name."""
+    crashed = isinstance(details, dict)
+    if crashed and isinstance(details.get("error_message"), str):
         value = details["error_message"] or value
-    elif isinstance(value, str) and isinstance(details, dict) and details.get("error_type"):
+    elif crashed and isinstance(value, str) and details.get("error_type"):
         value = value.removeprefix(f"{details['error_type']}: ")
     if not isinstance(value, str) or not value.strip() or value.lstrip().startswith(("{", "[")) or len(value) > 300:
         return "The backend could not finish this request."
     text = value.strip()
-    return text if text.endswith((".", "!", "?")) else text + "."
+    text = text if text.endswith((".", "!", "?")) else text + "."
+    return f"The backend stopped with an error: {text}" if crashed else text
 
 
 def _parse_adk(payload: dict[str, Any]) -> list[ChatEvent]:
