@@ -46,7 +46,8 @@ WELCOME = Text.assemble(
     ('add a title "Summer 2024" for 3 seconds', "italic"), ", ", ("make it vertical for Reels", "italic"),
     ". Type ", ("export", "bold"), " (or ctrl+e) when it sounds right.",
 )
-RETRY_S = 3.0
+RETRY_S = 3.0  # first wait after a failed connect; doubled after each further failure
+RETRY_MAX_S = 60.0
 WATCHDOG_S = 5.0
 
 
@@ -85,6 +86,8 @@ class AddMusicApp(App[None]):
         self.last_output: Path | None = None
         self.exporting = False
         self.connecting = False
+        self._connect_failures = 0
+        self._offline_said = ""  # the connect error already in the chat: said once, not every retry
         self.memory = SessionMemory(settings.folders.data / "sessions.json")
         self._turn: Worker | None = None
         self._chat_pane: ChatPane | None = None
@@ -182,10 +185,15 @@ class AddMusicApp(App[None]):
             self.client = client
             await self._open_session(client)
             self.status_bar.set(connection="Ready!")
+            self._connect_failures, self._offline_said = 0, ""
         except ApiError as exc:
-            self.status_bar.set(connection=f"Offline — retrying in {RETRY_S:.0f}s")
-            await self.chat.add_notice(str(exc), "error")
-            self.set_timer(RETRY_S, self.connect)
+            wait = min(RETRY_MAX_S, RETRY_S * 2 ** self._connect_failures)
+            self._connect_failures += 1
+            self.status_bar.set(connection=f"Offline — retrying in {wait:.0f}s")
+            if str(exc) != self._offline_said:
+                self._offline_said = str(exc)
+                await self.chat.add_notice(str(exc), "error")
+            self.set_timer(wait, self.connect)
             return
         finally:
             self.connecting = False
