@@ -166,3 +166,41 @@ async def test_unknown_session_404_detail_starts_a_new_session(adk: str, isolate
         assert client.session is not None and client.session.session_id != "gone"
     finally:
         await client.aclose()
+
+
+# --- FastAPI's answers before the stream opens, as literal bytes (ADK gives these, not the envelope) ---
+
+@pytest.fixture
+async def wire() -> Iterator:
+    from wire_server import WireServer, ok
+
+    server = await WireServer().start()
+    server.on("POST", "/api/auth/anonymous-token",
+              ok('{"token": "nmv_usr_T", "user_id": "anon_1", "expires_at": 4102444800, "credits": 100}'))
+    server.on("POST", "/api/tasks/me/with-session/nemo_agent", ok('{"task_id": "t", "session_id": "s1"}'))
+    server.on("GET", "/api/state/nemo_agent/me/s1/latest",
+              ok('{"session_id": "s1", "state": {"draft": {"t": [], "d": 0}}}'))
+    yield server
+    await server.stop()
+
+
+@pytest.mark.parametrize(("status", "body", "expected"), [
+    (422, '{"detail":[{"type":"missing","loc":["body","userId"],"msg":"Field required","input":{}}]}',
+     "The server could not read this chat request (HTTP 422). Nothing was sent to the model; check that the app "
+     "is up to date."),
+    (400, '{"detail":"app_name is required when ADK_DEFAULT_APP_NAME is not set"}',
+     "The server refused this chat request: app_name is required when ADK_DEFAULT_APP_NAME is not set."),
+    (500, '{"detail":"Internal Server Error"}', "The server had a problem (HTTP 500). Try again in a moment."),
+])
+async def test_fastapi_detail_errors_before_the_stream_are_sentences(wire, isolated_home: Path, status: int,
+                                                                     body: str, expected: str) -> None:
+    from wire_server import response
+
+    wire.on("POST", "/run_sse", response(status, body))
+    client = await open_client(wire.url, isolated_home)
+    try:
+        events = [event async for event in chat_turn(client, "add music")]
+    finally:
+        await client.aclose()
+    assert [(type(e), e.message) for e in events] == [(TurnFailed, expected)]
+    assert len(wire.seen("/run_sse")) == 1  # nothing was processed, but a refused request is not re-sent

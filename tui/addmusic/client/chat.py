@@ -260,11 +260,12 @@ def _detail_error(status: int, body: Any) -> ApiError | Retryable | None:
     detail = body["detail"]
     if status == 404 and isinstance(detail, str) and "session not found" in detail.lower():
         return Retryable("session")
-    if status == 422 or not isinstance(detail, str):
+    if status >= 500:
+        return ApiError(message_for(None, status), status=status)
+    if status == 422 or not isinstance(detail, str) or len(detail) > 200 or "{" in detail:
         return ApiError(f"The server could not read this chat request (HTTP {status}). Nothing was sent to "
                         "the model; check that the app is up to date.", status=status)
-    return ApiError(message_for(None, status, detail) if status < 500 else message_for(None, status),
-                    status=status)
+    return ApiError(f"The server refused this chat request: {detail.strip().rstrip('.')}.", status=status)
 
 
 async def _read_stream(client: ApiClient, body: dict, queue: asyncio.Queue) -> None:
