@@ -90,6 +90,7 @@ async def test_text_tool_call_text_gives_two_paragraphs_and_one_edit_line(adk: s
         ("text", "\n\nLo-fi music "), ("text", "added at 35%."),  # a new model call: a new paragraph
         ("note", ""), ("timeline", WITH_BGM)]
     assert done_of(events).complete and done_of(events).changes == BGM_ADDED
+    assert [e.new_reply for e in events if isinstance(e, TextDelta)] == [False, False, True, False]
 
 
 async def test_state_delta_only_ends_normally_with_the_change(adk: str, isolated_home: Path) -> None:

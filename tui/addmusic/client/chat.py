@@ -49,6 +49,7 @@ ADK_QUESTIONS = {"adk_request_confirmation": "your confirmation", "adk_request_c
 @dataclass(frozen=True)
 class TextDelta:
     text: str
+    new_reply: bool = False  # a new model reply starts here (`text` then begins with a paragraph break)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class _Replies:
         self.shown: list[str] = []
         self.reply: str | None = None  # id of the reply shown last
         self.pending = ""  # chunks shown that no complete event has repeated yet
+        self.new_reply = False  # whether the text returned last starts a new reply
 
     def chunk(self, item: TextChunk) -> str:
         starts_new = not self.pending and item.reply and item.reply != self.reply
@@ -122,9 +124,10 @@ class _Replies:
         return self._show(text, new_paragraph)
 
     def _show(self, text: str, new_paragraph: bool) -> str:
+        self.new_reply = bool(text) and new_paragraph and bool(self.shown)
         if not text:
             return ""
-        if new_paragraph and self.shown:
+        if self.new_reply:
             so_far = "".join(self.shown)
             text = ("" if so_far.endswith("\n\n") else "\n" if so_far.endswith("\n") else "\n\n") + text
         self.shown.append(text)
@@ -191,7 +194,7 @@ async def chat_turn(client: ApiClient, message: str, before: Draft | None = None
             shown: TurnEvent | None = None
             if isinstance(item, TextChunk | FinalText):
                 text = replies.chunk(item) if isinstance(item, TextChunk) else replies.final(item)
-                shown = TextDelta(text) if text else None
+                shown = TextDelta(text, replies.new_reply) if text else None
             elif isinstance(item, ToolCall):
                 if item.call_id and item.call_id in calls_seen:
                     continue  # the same call again (some servers repeat it): one line per edit
