@@ -19,9 +19,11 @@ WITH_BGM = "Timeline (2 tracks): 1. Video: a.mp4 (0-10s) 2. BGM: Lo-fi (0-10s, 3
 VIDEO_ONLY = "Timeline (1 track): 1. Video: a.mp4 (0-10s)"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def adk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from adk_server import AdkServer  # google-adk loads in about two seconds: once per test session
+    # google-adk is imported once per test session (about two seconds on an idle machine); its
+    # server runs only while this module's tests do
+    from adk_server import AdkServer
 
     server = AdkServer(tmp_path_factory.mktemp("adk")).start()
     yield server.url
