@@ -82,7 +82,7 @@ async def test_start_shows_ready_backend_and_credits(settings) -> None:  # type:
     app = AddMusicApp(settings)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
-        await wait_for(pilot, lambda: "credits 10,000 · 0 · 10,000" in app.status_bar.plain)
+        await wait_for(pilot, lambda: "credits 10,000 · 0 frozen" in app.status_bar.plain)
         status = app.status_bar.plain
         assert "local engine" in status and "session " in status
         assert "Welcome!" in chat_text(app)

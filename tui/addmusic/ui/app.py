@@ -32,7 +32,7 @@ from .widgets.status import StatusBar
 from .widgets.trackview import TrackView
 
 if TYPE_CHECKING:
-    from ..client.api import ApiClient
+    from ..client.api import ApiClient, SessionState
     from ..client.chat import TurnDone
 
 # The client stack (httpx and friends) is imported inside the workers that use it, after the
@@ -48,6 +48,22 @@ WELCOME = Text.assemble(
 )
 RETRY_S = 3.0
 WATCHDOG_S = 5.0
+
+
+def first_clip_size(state: SessionState) -> tuple[int, int] | None:
+    """The first clip's picture size (what the output keeps when the draft sets no canvas)."""
+    from ..protocol.draft import VIDEO
+
+    first = next((s.src for t in state.draft.tracks_of(VIDEO) for s in t.segments), None)
+    infos = [i for i in state.video_infos if i.get("media_id") == first] or state.video_infos
+    for info in infos:
+        try:
+            width, height = int(info.get("width") or 0), int(info.get("height") or 0)
+        except (TypeError, ValueError):
+            continue
+        if width > 0 and height > 0:
+            return width, height
+    return None
 
 
 def _preload_reply_modules() -> None:
@@ -217,7 +233,7 @@ class AddMusicApp(App[None]):
                 last = None
             else:
                 self.first_clip = Path(last.first_clip) if last.first_clip else None
-                self.show_draft(state.draft)
+                self.show_state(state)
                 if state.draft.exportable:
                     await self.chat.add_notice("Resumed your last session.", "info")
         if not last:
@@ -260,9 +276,12 @@ class AddMusicApp(App[None]):
 
     # --- state shown -----------------------------------------------------------------------
 
-    def show_draft(self, draft: Draft) -> None:
+    def show_draft(self, draft: Draft, clip_size: tuple[int, int] | None = None) -> None:
         self.draft = draft
-        self.tracks.show(draft)
+        self.tracks.show(draft, clip_size)
+
+    def show_state(self, state: SessionState) -> None:
+        self.show_draft(state.draft, first_clip_size(state))
 
     async def refresh_credits(self) -> None:
         if self.client is None:
@@ -349,7 +368,7 @@ class AddMusicApp(App[None]):
             for line in done.changes:
                 await self.chat.add_notice(line, "edit")
         if done.state is not None:
-            self.show_draft(done.state.draft)
+            self.show_state(done.state)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -366,13 +385,13 @@ class AddMusicApp(App[None]):
         await self.chat.add_notice("Stopped listening. The message was not re-sent; reading the timeline…",
                                    "warning")
         state = await self.require_client().state()
-        self.show_draft(state.draft)
+        self.show_state(state)
         await self.chat.add_notice(state.draft.summary(), "info")
 
     @work(group="state", exit_on_error=False)
     async def action_show_tracks(self) -> None:
         state = await self.require_client().state()
-        self.show_draft(state.draft)
+        self.show_state(state)
         await self.chat.add_notice(state.draft.summary(), "info")
 
     @work(group="credits", exit_on_error=False)
@@ -431,7 +450,7 @@ class AddMusicApp(App[None]):
             await self.chat.add_notice(f"Uploaded {uploaded.filename} ({uploaded.duration:g}s{size})", "success")
         self._remember()
         state = await client.state()
-        self.show_draft(state.draft)
+        self.show_state(state)
 
     def export_path(self) -> Path:
         from ..client.files import output_name, unique_path
