@@ -30,7 +30,8 @@ from addmusic.protocol.draft import (
     format_span,
 )
 
-EMPTY_HINT = "No clips yet — drop a video file here or press ctrl+o to upload."
+EMPTY_HINT_TEMPLATE = "No clips yet — drop a video file here or press {upload} to upload."
+EMPTY_HINT = EMPTY_HINT_TEMPLATE.format(upload="ctrl+o")
 
 LABEL_WIDTH = 8  # "► Video " — icon, space, name, and one column of air before the segments
 _MIN_AREA = 8  # narrower than this and a timeline says nothing: show the summary only
@@ -465,7 +466,7 @@ def detail_lines(draft: Draft) -> list[str]:
 
 def render_timeline(draft: Draft, width: int, *, max_rows: int | None = None, max_lines: int | None = None,
                     styles: Mapping[str, Style] | None = None,
-                    clip_size: tuple[int, int] | None = None) -> list[Text]:
+                    clip_size: tuple[int, int] | None = None, empty_hint: str = EMPTY_HINT) -> list[Text]:
     """The draft as lines no wider than `width` cells: the output line, a ruler, one row per
     track (at most `max_rows`, the rest counted on a "+N more" line) and the details, wrapped.
     `max_lines` caps the total (the details shrink first, then track rows; the output line
@@ -474,7 +475,7 @@ def render_timeline(draft: Draft, width: int, *, max_rows: int | None = None, ma
     if width <= 0 or (max_lines is not None and max_lines <= 0):
         return []
     if not draft.exportable:
-        hint = _wrap(EMPTY_HINT, width)
+        hint = _wrap(empty_hint, width)
         return [Text(line, style["empty"]) for line in hint[: max_lines or None]]
     output = [Text(line, style["output"]) for line in _wrap(" · ".join(output_facts(draft, clip_size)), width)]
     details = [wrapped for line in detail_lines(draft) for wrapped in _wrap(line, width)]
@@ -554,6 +555,7 @@ class TrackView(Widget, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._draft = draft if draft is not None else Draft()
         self.clip_size: tuple[int, int] | None = None
+        self.empty_hint = EMPTY_HINT  # the app sets it with the remapped upload key
         self.max_rows = max_rows
 
     @property
@@ -579,12 +581,12 @@ class TrackView(Widget, can_focus=True):
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return max(1, len(render_timeline(self._draft, width, max_rows=self.max_rows, max_lines=self._max_lines(),
-                                          clip_size=self.clip_size)))
+                                          clip_size=self.clip_size, empty_hint=self.empty_hint)))
 
     def render(self) -> RenderResult:
         width = self.content_size.width
         lines = render_timeline(self._draft, width, max_rows=self.max_rows, max_lines=self._max_lines(),
-                                styles=self._styles(), clip_size=self.clip_size)
+                                styles=self._styles(), clip_size=self.clip_size, empty_hint=self.empty_hint)
         text = Text("\n").join(lines)
         text.no_wrap = True
         text.overflow = "crop"
