@@ -105,8 +105,13 @@ async def error(pilot) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+async def help_screen(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("f1")
+    await settle(pilot)
+
+
 STATES: list[Callable[..., Awaitable[None]]] = [empty, streaming, still_working, music_and_title,
-                                                 export_finished, error]
+                                                 export_finished, error, help_screen]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

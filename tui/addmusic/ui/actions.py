@@ -18,7 +18,7 @@ class Action:
     label: str  # the footer's word
     title: str  # the palette's and help screen's name
     help: str  # one sentence for the palette and the help screen
-    footer: bool = False
+    footer: bool = False  # at 80 columns the footer holds six: the ones a new user needs
     palette: bool = True
     typed: str = ""  # what can be typed instead, for the help screen
 
@@ -29,8 +29,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("upload", "upload", "ctrl+o", "Upload", "Upload clips",
            "Pick video, image or audio files to upload (space marks several)", footer=True,
            typed="upload, or a file path"),
-    Action("preview", "preview", "ctrl+r", "Preview", "Preview", "A quick low-resolution render, shown here",
-           footer=True),
+    Action("preview", "preview", "ctrl+r", "Preview", "Preview", "A quick low-resolution render, shown here"),
     Action("tracks", "show_tracks", "ctrl+t", "Tracks", "Show tracks", "Read the timeline from the server",
            typed="status, show tracks, 状态"),
     Action("undo", "undo", "ctrl+z", "Undo", "Undo", "Take back the last edit (in the composer: its text)",
@@ -45,8 +44,7 @@ ACTIONS: tuple[Action, ...] = (
            "Copy the saved file's path to the clipboard (works over SSH)"),
     Action("follow", "follow", "ctrl+f", "Follow", "Follow chat", "Jump to the newest message and keep following"),
     Action("cancel", "cancel", "escape", "Stop", "Stop",
-           "Stop listening to the reply (nothing is re-sent), or cancel a running export (asks first)",
-           footer=True),
+           "Stop listening to the reply (nothing is re-sent), or cancel a running export (asks first)"),
     Action("cancel_export", "cancel_export", "", "Cancel export", "Cancel export",
            "Stop the running render; nothing is saved (asks first)"),
     Action("help", "help", "f1", "Help", "Help", "Keys and example phrases (also ? in an empty composer)",

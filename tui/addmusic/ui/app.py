@@ -765,7 +765,7 @@ class AddMusicApp(App[None]):
         width = self.chat.size.width - 4
         strip = await build_preview(path, max(20, width), frames=2 if width >= 100 else 1,
                                     duration_s=self.draft.end / 1000 or None,
-                                    max_rows=max(4, self.chat.size.height - 2))
+                                    max_rows=max(8, self.size.height // 2), min_width=(width + 4) // 2)
         await self.chat.add_preview(strip, path.name)
 
     @work(group="collect", exclusive=True, exit_on_error=False)
