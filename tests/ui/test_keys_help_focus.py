@@ -179,3 +179,14 @@ async def test_preview_folds_at_80x24_and_is_wide_at_120x36(tmp_path: Path, shor
                 box.collapsed = False
                 await pilot.pause()
                 assert strip.display
+
+
+async def test_config_problems_and_unknown_key_ids_are_said_at_start(tmp_path: Path) -> None:
+    app = make(tmp_path, keys={"exprot": "f5", "upload": "f2"},
+               problems=["config.toml: unknown setting 'lanugage' (ignored). Valid settings: api_url, language"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.2)
+        text = "\n".join(app.chat.text_lines())
+        assert "unknown setting 'lanugage'" in text
+        assert "config.toml [keys]: unknown action 'exprot' (ignored). Valid actions: export, upload," in text
+        assert "(or press f2)" in text  # the known one still applies

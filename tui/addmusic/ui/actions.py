@@ -68,6 +68,8 @@ def key_of(action_id: str, keymap: Mapping[str, str] | None = None) -> str:
     """The key that runs `action_id` now, as people type it (`ctrl+e`, `f5`, `esc`); the first
     when there are several; empty when it has none."""
     keys = (keymap or {}).get(action_id) or BY_ID[action_id].key
+    if not keys:
+        return ""
     first = keys.split(",")[0].strip()
     return {"escape": "esc", "question_mark": "?"}.get(first, first)
 

@@ -22,7 +22,7 @@ from ..client.sessions import SessionMemory, SessionRecord
 from ..config import Settings
 from ..protocol.draft import Draft, format_duration
 from ..protocol.errors import ApiError
-from .actions import ACTIONS, bindings, key_of
+from .actions import ACTIONS, bindings, key_of, unknown_ids
 from .collector import CHECK_S as COLLECT_CHECK_S
 from .collector import IdleCollector
 from .messages import Busy, Connected, Connecting, CreditsChanged, DraftChanged, ExportDone, ExportProgress
@@ -130,6 +130,14 @@ class AddMusicApp(App[None]):
     def connecting(self) -> bool:
         return self._group_running("connect")
 
+    def _key_problems(self) -> list[str]:
+        unknown = unknown_ids(self.settings.keys)
+        if not unknown:
+            return []
+        valid = ", ".join(a.id for a in ACTIONS)
+        return [f"config.toml [keys]: unknown action {', '.join(repr(k) for k in unknown)} (ignored). "
+                f"Valid actions: {valid}."]
+
     def key_for(self, action_id: str) -> str:
         """The key for an action as remapped now: every hint in the text uses this."""
         return key_of(action_id, self.settings.keys)
@@ -178,7 +186,7 @@ class AddMusicApp(App[None]):
 
     async def on_mount(self) -> None:
         if self.settings.keys:
-            self.set_keymap(self.settings.keys)
+            self.set_keymap({k: v for k, v in self.settings.keys.items() if k not in unknown_ids(self.settings.keys)})
         if self.settings.theme:
             self.theme = self.settings.theme
         self.status_bar.set(backend=self._backend_label(), low_at=self.settings.low_credits)
@@ -187,6 +195,8 @@ class AddMusicApp(App[None]):
         self.query_one(ChatPane).follow_key = self.key_for("follow")
         self.chat.transcript = self.settings.folders.data / "transcripts" / f"chat-{time.strftime('%Y%m%d-%H%M%S')}.md"
         await self.chat.add_welcome(welcome(self.key_for))
+        for problem in self.settings.problems + self._key_problems():
+            await self.chat.add_notice(problem, "warning")
         self.tracks.show(self.draft)
         # after the first frame: connecting imports the client stack, which would delay it
         self.call_after_refresh(self.connect)
