@@ -190,3 +190,10 @@ async def test_config_problems_and_unknown_key_ids_are_said_at_start(tmp_path: P
         assert "unknown setting 'lanugage'" in text
         assert "config.toml [keys]: unknown action 'exprot' (ignored). Valid actions: export, upload," in text
         assert "(or press f2)" in text  # the known one still applies
+
+
+def test_the_readme_key_table_is_the_actions_table() -> None:
+    from addmusic.ui.actions import keys_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert keys_markdown() in readme

@@ -74,6 +74,17 @@ def key_of(action_id: str, keymap: Mapping[str, str] | None = None) -> str:
     return {"escape": "esc", "question_mark": "?"}.get(first, first)
 
 
+def keys_markdown() -> str:
+    """The README's key table, from ACTIONS (a test keeps the README equal to it)."""
+    rows = ["| key | action id | what it does | also typed |", "|---|---|---|---|",
+            "| enter | | send the message | |", "| ↑ / ↓ | | previous / next message you sent | |"]
+    for a in ACTIONS:
+        key = key_of(a.id) if a.key else "(palette)"
+        rows.append(f"| {key} | `{a.id}` | {a.title}: {a.help} | {a.typed} |")
+    rows.append("| ctrl+p | | the command palette: every action above | |")
+    return "\n".join(rows)
+
+
 def unknown_ids(keymap: Mapping[str, str]) -> list[str]:
     return sorted(k for k in keymap if k not in BY_ID)
 
