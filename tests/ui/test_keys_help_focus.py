@@ -197,3 +197,42 @@ def test_the_readme_key_table_is_the_actions_table() -> None:
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert keys_markdown() in readme
+
+
+async def test_progress_is_drawn_by_its_handler_and_keeps_the_status_short(tmp_path: Path) -> None:
+    from addmusic.ui.messages import ExportDone, ExportProgress
+
+    app = make(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for pct in (10, 20, 42):  # queued steps: a newer one replaces an older one still waiting
+            app.post_message(ExportProgress("export:x", f"Export: rendering {pct}%", pct, f"rendering {pct}%"))
+        await pilot.pause(0.1)
+        assert "Export: rendering 42%" in app.chat.text_lines()
+        assert app.status_bar.plain.endswith("│ rendering 42%")
+        app.post_message(ExportDone("export:x", "high", cancelled=True))
+        await pilot.pause(0.1)
+        lines = app.chat.text_lines()
+        assert "Export: rendering 42%" not in lines
+        assert "Export cancelled: the render was stopped and nothing was saved." in lines
+        assert "rendering" not in app.status_bar.plain
+
+
+def test_progress_messages_replace_only_their_own_row() -> None:
+    from addmusic.ui.messages import ExportDone, ExportProgress
+
+    older = ExportProgress("a", "A 1%", 1)
+    assert older.can_replace(ExportProgress("a", "A 2%", 2))
+    assert not older.can_replace(ExportProgress("b", "B 2%", 2))
+    assert not older.can_replace(ExportDone("a", "high"))
+
+
+async def test_the_sample_clip_exports_where_the_app_was_started(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app = make(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    async with app.run_test(size=(80, 24)):
+        app.first_clip = app.settings.folders.cache / "sample.mp4"
+        assert app.export_path() == work / "sample-music.mp4"
+        app.first_clip = tmp_path / "clips" / "beach.mp4"
+        assert app.export_path() == tmp_path / "clips" / "beach-music.mp4"

@@ -405,7 +405,7 @@ class AddMusicApp(App[None]):
         if message.key not in self.chat.progress:
             await self.chat.start_progress(message.key, message.label)
         self.chat.set_progress(message.key, message.percent, message.label)
-        self.status_bar.set(busy=message.label)
+        self.status_bar.set(busy=message.status or message.label)
 
     async def on_export_done(self, message: ExportDone) -> None:
         if self._widgets_gone():
@@ -441,8 +441,8 @@ class AddMusicApp(App[None]):
     async def refresh_credits_soon(self) -> None:
         await self.refresh_credits()
 
-    def post_progress(self, key: str, label: str, percent: float) -> None:
-        self.post_message(ExportProgress(key, label, percent))
+    def post_progress(self, key: str, label: str, percent: float, status: str = "") -> None:
+        self.post_message(ExportProgress(key, label, percent, status))
 
     # --- the composer -------------------------------------------------------------------------
 
@@ -709,7 +709,10 @@ class AddMusicApp(App[None]):
         from ..client.files import output_name, unique_path
 
         stem_source = self.first_clip or Path(str(self.draft.meta.get("title") or "addmusic") + ".mp4")
-        folder = self.settings.export_dir or (self.first_clip.parent if self.first_clip else Path.cwd())
+        beside_clip = self.first_clip.parent if self.first_clip else None
+        if beside_clip is not None and beside_clip.is_relative_to(self.settings.folders.cache):
+            beside_clip = None  # the generated sample lives in the cache: save where the app was started
+        folder = self.settings.export_dir or beside_clip or Path.cwd()
         return unique_path(folder / output_name(stem_source))
 
     def action_export(self) -> None:
@@ -748,11 +751,11 @@ class AddMusicApp(App[None]):
         self._export_quality = quality
         self._cancel_requested = False
         self._missed_edits = []
-        self.post_progress(key, f"{label}: rendering", 0)
+        self.post_progress(key, f"{label}: rendering", 0, "rendering")
 
         def progress(phase: str, pct: float) -> None:
             verb = "rendering" if phase == "render" else "downloading"
-            self.post_progress(key, f"{label}: {verb} {pct:.0f}%", pct)
+            self.post_progress(key, f"{label}: {verb} {pct:.0f}%", pct, f"{verb} {pct:.0f}%")
 
         done = ExportDone(key, quality, started_at=time.time())
         try:
@@ -786,11 +789,11 @@ class AddMusicApp(App[None]):
         if not pending_store(client).for_origin(client.account_key):
             return
         key = "collect"
-        self.post_progress(key, "Rendering from last time", 0)
+        self.post_progress(key, "Rendering from last time", 0, "rendering")
 
         def progress(phase: str, pct: float) -> None:
             verb = "Rendering" if phase == "render" else "Downloading"
-            self.post_progress(key, f"{verb} from last time: {pct:.0f}%", pct)
+            self.post_progress(key, f"{verb} from last time: {pct:.0f}%", pct, f"{verb.lower()} {pct:.0f}%")
 
         try:
             results = await collect_pending(client, progress)

@@ -58,8 +58,9 @@ class ExportProgress(Message):
     (`can_replace`), so a handler that fell behind draws the latest instead of every step."""
 
     key: str
-    label: str
+    label: str  # the progress row's: "Export: rendering 42%"
     percent: float
+    status: str = ""  # the status bar's, short for 80 columns: "rendering 42%"
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ExportProgress) and message.key == self.key

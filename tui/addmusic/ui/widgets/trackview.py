@@ -271,10 +271,11 @@ def _volume(seg: Segment) -> int:
 
 def _peaks_per_column(seg: Segment, columns: int) -> list[float]:
     """The waveform resampled to `columns`: the loudest peak falling into each column (so a short
-    transient is not averaged away), then scaled by the volume and down over the fades — the
-    height is what the mix will hear."""
+    transient is not averaged away), then scaled by the volume and down over the fades."""
     peaks = seg.waveform if seg.waveform else None
-    volume = _volume(seg) / 100
+    # Height follows the volume as loudness is heard (square root of the gain), so music at 30%
+    # is drawn at about half height and its fades and shape still show.
+    volume = (_volume(seg) / 100) ** 0.5
     values: list[float] = []
     for i in range(columns):
         if peaks is None:
