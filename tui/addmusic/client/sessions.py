@@ -57,7 +57,6 @@ class SessionRecord:
         return record
 
 
-LastSession = SessionRecord  # the name callers used when only the last session was kept
 
 
 class SessionMemory:
