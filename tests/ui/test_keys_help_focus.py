@@ -236,3 +236,18 @@ async def test_the_sample_clip_exports_where_the_app_was_started(tmp_path: Path,
         assert app.export_path() == work / "sample-music.mp4"
         app.first_clip = tmp_path / "clips" / "beach.mp4"
         assert app.export_path() == tmp_path / "clips" / "beach-music.mp4"
+
+
+async def test_a_modal_keeps_its_own_keys_that_the_main_screen_also_uses(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from addmusic.ui.screens.picker import FilePicker
+
+    app = make(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        picker = FilePicker(tmp_path)
+        app.push_screen(picker)
+        await pilot.pause()
+        await pilot.press("ctrl+l")  # the picker's "type a path", not the main screen's sessions
+        await pilot.pause()
+        assert app.screen is picker and isinstance(app.focused, Input)
