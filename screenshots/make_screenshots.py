@@ -73,6 +73,14 @@ async def main() -> None:
             await say(pilot, str(clip.with_suffix(".txt").touch() or clip.with_suffix(".txt")))
             await wait_for(pilot, lambda: "Supported formats" in chat())
             await shot("05-error", pilot)
+            await pilot.press("f1")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+            await shot("06-help", pilot)
+            await pilot.press("escape")
+            await pilot.press("ctrl+l")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen")
+            await shot("07-sessions", pilot)
+            await pilot.press("escape")
     finally:
         info = read_lock(Path(os.environ["ADDMUSIC_HOME"]) / "data" / "engine")
         if info:

@@ -14,9 +14,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-_CLEARED = ("NEMO_TOKEN", "NEMO_CLIENT_ID", "ADDMUSIC_API_URL", "ADDMUSIC_LANGUAGE", "ADDMUSIC_RENDER_POLL_S",
-            "ADDMUSIC_STILL_WORKING_S", "ADDMUSIC_HEARTBEAT_S", "ADDMUSIC_ENGINE_CREDITS",
-            "ADDMUSIC_ENGINE_QUIET", "ADDMUSIC_ENGINE_TOKEN_TTL_S", "ADDMUSIC_ENGINE_IDLE_S")
+def _app_setting_variables() -> tuple[str, ...]:
+    from addmusic.config import SETTINGS  # the one declaration of the app's settings
+
+    return tuple(s.env for s in SETTINGS if s.env)
+
+
+_CLEARED = ("NEMO_TOKEN", "NEMO_CLIENT_ID", *_app_setting_variables(), "ADDMUSIC_HEARTBEAT_S",
+            "ADDMUSIC_ENGINE_CREDITS", "ADDMUSIC_ENGINE_QUIET", "ADDMUSIC_ENGINE_TOKEN_TTL_S", "ADDMUSIC_ENGINE_IDLE_S")
 
 
 @pytest.fixture(autouse=True)

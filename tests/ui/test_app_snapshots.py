@@ -43,6 +43,10 @@ def make_app(tmp_path: Path) -> StillApp:
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):  # the stubbed connect runs after the first frame: late on a busy machine
+        if "Ready!" in pilot.app.status_bar.plain:
+            break
+        await pilot.pause(0.02)
     pilot.app.query_one(Composer).cursor_blink = False
     await pilot.pause(0.2)  # streamed text is drawn every 50 ms
 
@@ -96,7 +100,10 @@ async def export_finished(pilot) -> None:  # type: ignore[no-untyped-def]
 
 async def error(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
-    await pilot.pause()  # let the (stubbed) connect run first: it sets the credits
+    for _ in range(100):  # let the (stubbed) connect run first: it sets the credits (late on a busy machine)
+        if "Ready!" in app.status_bar.plain:
+            break
+        await pilot.pause(0.02)
     app.show_draft(EDIT)
     app.status_bar.set(available=0, frozen=0, total=0)
     await app.chat.add_user("export")
@@ -105,8 +112,13 @@ async def error(pilot) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+async def help_screen(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("f1")
+    await settle(pilot)
+
+
 STATES: list[Callable[..., Awaitable[None]]] = [empty, streaming, still_working, music_and_title,
-                                                 export_finished, error]
+                                                 export_finished, error, help_screen]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

@@ -75,3 +75,21 @@ def test_diff_names_added_changed_removed() -> None:
     vertical = Draft.from_json(EXAMPLE)
     vertical.meta.update(width=1080, height=1920)
     assert draft_diff(after, vertical) == ["Canvas changed: 1080x1920"]
+
+
+@pytest.mark.parametrize(("ms", "text"), [(9000, "9s"), (9500, "9.5s"), (0, "0s"), (59_940, "59.9s"),
+                                          (59_960, "1:00"), (72_000, "1:12"), (72_400, "1:12"),
+                                          (3_723_000, "1:02:03")])
+def test_durations_are_written_one_way(ms: int, text: str) -> None:
+    from addmusic.protocol.draft import format_duration
+
+    assert format_duration(ms) == text
+
+
+def test_spans_past_a_minute_are_clocks() -> None:
+    from addmusic.protocol.draft import format_span
+
+    assert format_span(2500, 7000) == "2.5-7s"
+    assert format_span(50_000, 72_000) == "0:50-1:12"
+    draft = Draft.from_json({"t": [{"tt": 1, "sg": [{"n": "Lo-fi", "st": 0, "d": 95_000, "v": 30}]}]})
+    assert draft.summary() == "Timeline (1 track): 1. BGM: Lo-fi (0:00-1:35, 30%)"

@@ -319,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     settings = load_settings()
     if argv and argv[0] in SUBCOMMANDS:
+        for problem in settings.problems:  # the app says these in its chat
+            print(problem, file=sys.stderr)
         command = argv.pop(0)
         args = build_subparser(command).parse_args(argv)
         if command == "engine":

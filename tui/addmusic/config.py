@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 CLOUD_URL = "https://mega-api-prod.nemovideo.ai"
@@ -44,30 +45,62 @@ class Folders:
         return self.data / "engine"
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        raise SystemExit(f"{name} must be a number of seconds, not {raw!r}") from None
+@dataclass(frozen=True)
+class Setting:
+    """One setting, declared once: the loader, the README's table and the tests read this."""
+
+    key: str  # the name in config.toml and on Settings
+    type: type  # str, float, int, Path or dict (a table)
+    default: Any
+    env: str | None  # the environment variable that overrides the file
+    help: str
+
+    @property
+    def kind(self) -> str:
+        return {str: "text", float: "seconds", int: "whole number", Path: "folder", dict: "table"}[self.type]
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("api_url", str, None, "ADDMUSIC_API_URL",
+            "API server to speak to; unset: the local engine (`--cloud` uses " + CLOUD_URL + ")"),
+    Setting("language", str, "en", "ADDMUSIC_LANGUAGE", "reply language for new sessions (`en`, `zh`, ...)"),
+    Setting("export_dir", Path, None, None, "where the app saves exports; unset: next to the first clip"),
+    Setting("still_working_s", float, 120.0, "ADDMUSIC_STILL_WORKING_S",
+            'how often "⏳ Still working..." is shown while no reply text arrives'),
+    Setting("render_poll_s", float, None, "ADDMUSIC_RENDER_POLL_S",
+            "seconds between render status checks; unset: 30 for the cloud, 0.5 on this machine"),
+    Setting("rate_limit_wait_s", float, 30.0, "ADDMUSIC_RATE_LIMIT_WAIT_S",
+            "wait before the one retry after HTTP 429 when the server names no time"),
+    Setting("chat_cap_s", float, 15 * 60.0, None, "longest a reply may take before the turn is given up"),
+    Setting("skill_platform", str, "unknown", None, "the `X-Skill-Platform` attribution header"),
+    Setting("theme", str, None, None, "any Textual theme name, e.g. `textual-light`"),
+    Setting("low_credits", int, 10, None, "the status bar warns at or below this many credits"),
+    Setting("keys", dict, {}, None,
+            "`[keys]` table: action id = key, e.g. `export = \"f5\"` (ids: see the help screen)"),
+)
+SETTING_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def _default(key: str) -> Any:
+    value = SETTING_BY_KEY[key].default
+    return field(default_factory=lambda: dict(value)) if isinstance(value, dict) else value
 
 
 @dataclass
 class Settings:
     folders: Folders
-    api_url: str | None = None  # None: the local engine
-    language: str = "en"
-    still_working_s: float = 120.0
-    render_poll_s: float | None = None  # None: 30 s for the cloud, 0.5 s for loopback
-    rate_limit_wait_s: float = 30.0
-    chat_cap_s: float = 15 * 60
-    skill_platform: str = "unknown"
-    export_dir: Path | None = None
-    keys: dict[str, str] = field(default_factory=dict)
-    theme: str | None = None
-    low_credits: int = 10
+    api_url: str | None = _default("api_url")  # None: the local engine
+    language: str = _default("language")
+    still_working_s: float = _default("still_working_s")
+    render_poll_s: float | None = _default("render_poll_s")  # None: 30 s for the cloud, 0.5 s for loopback
+    rate_limit_wait_s: float = _default("rate_limit_wait_s")
+    chat_cap_s: float = _default("chat_cap_s")
+    skill_platform: str = _default("skill_platform")
+    export_dir: Path | None = _default("export_dir")
+    keys: dict[str, str] = _default("keys")
+    theme: str | None = _default("theme")
+    low_credits: int = _default("low_credits")
+    problems: list[str] = field(default_factory=list)  # what config.toml got wrong, said at start
 
     @property
     def uses_local_engine(self) -> bool:
@@ -77,6 +110,16 @@ class Settings:
         if self.render_poll_s is not None:
             return self.render_poll_s
         return 0.5 if is_loopback(api_url) else 30.0
+
+
+def settings_table() -> str:
+    """The README's settings table, from SETTINGS (a test keeps the README equal to it)."""
+    rows = ["| setting | kind | default | environment | what it does |", "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        default = "unset" if s.default is None else "`{}`" if s.default == {} else f"`{s.default:g}`" \
+            if isinstance(s.default, float) else f"`{s.default}`"
+        rows.append(f"| `{s.key}` | {s.kind} | {default} | {f'`{s.env}`' if s.env else ''} | {s.help} |")
+    return "\n".join(rows)
 
 
 def is_loopback(url: str) -> bool:
@@ -92,6 +135,9 @@ def origin_of(url: str) -> str:
 
 
 def load_settings(folders: Folders | None = None) -> Settings:
+    """config.toml, then the environment. A wrong key or value in the file is reported in
+    `settings.problems` (with the valid keys) and the default is kept; a wrong environment value
+    stops the start with a sentence saying which variable."""
     folders = folders or Folders.detect()
     settings = Settings(folders=folders)
     path = folders.config / "config.toml"
@@ -100,33 +146,54 @@ def load_settings(folders: Folders | None = None) -> Settings:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SystemExit(f"Cannot read {path}: {exc}") from None
-        _apply_file(settings, raw)
-    settings.api_url = os.environ.get("ADDMUSIC_API_URL") or settings.api_url
-    settings.language = os.environ.get("ADDMUSIC_LANGUAGE") or settings.language
-    settings.still_working_s = _env_float("ADDMUSIC_STILL_WORKING_S", settings.still_working_s)
-    if os.environ.get("ADDMUSIC_RENDER_POLL_S"):
-        settings.render_poll_s = _env_float("ADDMUSIC_RENDER_POLL_S", 0.5)
-    settings.rate_limit_wait_s = _env_float("ADDMUSIC_RATE_LIMIT_WAIT_S", settings.rate_limit_wait_s)
+        settings.problems = apply_file(settings, raw, path)
+    for setting in SETTINGS:
+        raw_env = os.environ.get(setting.env) if setting.env else None
+        if raw_env is None or raw_env.strip() == "":
+            continue
+        try:
+            setattr(settings, setting.key, _convert(setting, raw_env))
+        except ValueError as exc:
+            raise SystemExit(f"{setting.env} {exc}") from None
     return settings
 
 
-def _apply_file(settings: Settings, raw: dict) -> None:
-    if isinstance(raw.get("api_url"), str):
-        settings.api_url = raw["api_url"]
-    if isinstance(raw.get("language"), str):
-        settings.language = raw["language"]
-    if isinstance(raw.get("still_working_s"), (int, float)):
-        settings.still_working_s = float(raw["still_working_s"])
-    if isinstance(raw.get("render_poll_s"), (int, float)):
-        settings.render_poll_s = float(raw["render_poll_s"])
-    if isinstance(raw.get("skill_platform"), str):
-        settings.skill_platform = raw["skill_platform"]
-    if isinstance(raw.get("export_dir"), str):
-        settings.export_dir = Path(raw["export_dir"]).expanduser()
-    if isinstance(raw.get("theme"), str):
-        settings.theme = raw["theme"]
-    if isinstance(raw.get("low_credits"), int):
-        settings.low_credits = raw["low_credits"]
-    keys = raw.get("keys")
-    if isinstance(keys, dict):
-        settings.keys = {str(k): str(v) for k, v in keys.items()}
+def _convert(setting: Setting, value: Any) -> Any:
+    """`value` as the setting's type, or ValueError with the end of a sentence saying why."""
+    if setting.type is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"must be a number of seconds, not {value!r}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"must be a number of seconds, not {value!r}") from None
+        if number < 0:
+            raise ValueError(f"must be 0 or more, not {value!r}")
+        return number
+    if setting.type is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be a whole number, not {value!r}")
+        return value
+    if setting.type is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ValueError('must be a table of names to keys, e.g. [keys] export = "f5"')
+        return {str(k): v for k, v in value.items()}
+    if not isinstance(value, str):
+        raise ValueError(f"must be text in quotes, not {value!r}")
+    return Path(value).expanduser() if setting.type is Path else value
+
+
+def apply_file(settings: Settings, raw: dict[str, Any], path: Path | str = "config.toml") -> list[str]:
+    """Apply config.toml's values; return one sentence per key it could not use."""
+    problems: list[str] = []
+    valid = ", ".join(s.key for s in SETTINGS)
+    for key, value in raw.items():
+        setting = SETTING_BY_KEY.get(key)
+        if setting is None:
+            problems.append(f"{path}: unknown setting {key!r} (ignored). Valid settings: {valid}.")
+            continue
+        try:
+            setattr(settings, key, _convert(setting, value))
+        except ValueError as exc:
+            problems.append(f"{path}: {key} {exc} (using the default).")
+    return problems

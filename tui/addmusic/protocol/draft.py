@@ -160,9 +160,31 @@ def format_seconds(ms: int) -> str:
     return f"{whole}" if frac == 0 else f"{whole}.{frac}"
 
 
+def _clock(ms: int) -> str:
+    """Whole seconds as `1:12` or `1:02:03`."""
+    minutes, seconds = divmod(int(ms / 1000 + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def format_duration(ms: int) -> str:
+    """A length or a time, written one way everywhere: `9s`, `9.5s` under a minute (at most one
+    decimal, no trailing `.0`), then `1:12` or `1:02:03` (whole seconds)."""
+    if int(ms / 100 + 0.5) < 600:
+        return f"{format_seconds(ms)}s"
+    return _clock(ms)
+
+
+def format_span(start: int, end: int) -> str:
+    """A stretch of the timeline: `0-10s`, `2.5-7s`; past a minute both ends as clocks: `0:50-1:12`."""
+    if int(end / 100 + 0.5) < 600:
+        return f"{format_seconds(start)}-{format_seconds(end)}s"
+    return f"{_clock(start)}-{_clock(end)}"
+
+
 def describe_segment(track: Track, seg: Segment) -> str:
     """One segment as the summary shows it: `Lo-fi (0-10s, 35%)`, `"Urban Dreams" (0-3s)`."""
-    span = f"{format_seconds(seg.start)}-{format_seconds(seg.end)}s"
+    span = format_span(seg.start, seg.end)
     if track.type == TEXT:
         label = f'"{seg.text or seg.label}"'
     else:

@@ -243,12 +243,13 @@ class PreviewStrip(Static):
 
 
 def layout_frames(columns: int, frames: int, aspect: float, *, gap: int = 1,
-                  max_rows: int = 8) -> tuple[int, int, int]:
+                  max_rows: int = 8, min_width: int = 0) -> tuple[int, int, int]:
     """(frames, width_px, height_px) filling `columns` with square-looking pixels.
 
     A cell is about twice as tall as wide and holds two pixels, so a pixel per column and two per
     row look square. Tall (vertical) clips are narrowed so the strip stays `max_rows` high, and
-    fewer frames are shown when each would be narrower than 4 columns."""
+    fewer frames are shown when each would be narrower than 4 columns. `min_width` wins over
+    `max_rows`: a frame is never narrowed below it (a preview too small to see is no preview)."""
     while frames > 1 and (columns - gap * (frames - 1)) // frames < 4:
         frames -= 1
     width_px = (columns - gap * (frames - 1)) // frames
@@ -256,14 +257,15 @@ def layout_frames(columns: int, frames: int, aspect: float, *, gap: int = 1,
         raise PreviewError("The window is too narrow for a preview.")
     height_px = max(2, round(width_px / aspect))
     if height_px > 2 * max_rows:
-        height_px = 2 * max_rows
-        width_px = max(2, min(width_px, round(height_px * aspect)))
+        capped = max(2, min(width_px, round(2 * max_rows * aspect)))
+        width_px = max(capped, min(width_px, min_width))
+        height_px = max(2, round(width_px / aspect))
     height_px += height_px % 2
     return frames, width_px, height_px
 
 
 async def build_preview(video: Path, columns: int, frames: int = 4, duration_s: float | None = None,
-                        *, max_rows: int = 8, gap: int = 1) -> PreviewStrip | Text:
+                        *, max_rows: int = 8, gap: int = 1, min_width: int = 0) -> PreviewStrip | Text:
     """A ready widget, or a dim one-line Text saying why there is no preview (never raises
     PreviewError: a missing preview must not break the chat)."""
     try:
@@ -272,7 +274,7 @@ async def build_preview(video: Path, columns: int, frames: int = 4, duration_s: 
         if not duration:
             raise PreviewError(f"{video.name} has no known length to take frames from.")
         count, width_px, height_px = layout_frames(columns, max(1, frames), info.aspect, gap=gap,
-                                                   max_rows=max_rows)
+                                                   max_rows=max_rows, min_width=min_width)
         images = await extract_frames(video, count, width_px, height_px, duration_s=duration)
     except PreviewError as exc:
         return Text(f"No preview: {exc}", style="dim")

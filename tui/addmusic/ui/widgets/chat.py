@@ -389,6 +389,21 @@ class ChatLog(NoSecondLayout, VerticalScroll):
     async def add_widget(self, widget: Widget) -> None:
         await self._add(widget)
 
+    async def add_preview(self, preview: Any, name: str) -> None:
+        """A preview (a PreviewStrip, or the Text saying why there is none), foldable with enter
+        or a click on its title. It starts folded when drawing it would push the whole
+        conversation out of a short window."""
+        from textual.widgets import Collapsible
+
+        if not isinstance(preview, Widget):
+            await self.add_notice(getattr(preview, "plain", str(preview)), "warning")
+            return
+        strip = getattr(preview, "strip", None)
+        height = (strip.plain.count("\n") + 2) if strip is not None else 1
+        folded = height + 3 > self.size.height
+        title = f"Preview: {name}" + ("  (folded to keep the chat in view: enter or click shows it)" if folded else "")
+        await self._add(Collapsible(preview, title=title, collapsed=folded, classes="preview"))
+
     async def start_progress(self, key: str, label: str) -> None:
         row = ProgressRow(label)
         self.progress[key] = row
@@ -439,6 +454,7 @@ class ChatPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self.log_view = ChatLog(id="chat-log")
+        self.follow_key = "ctrl+f"  # the app sets the remapped key
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield self.log_view
@@ -448,4 +464,4 @@ class ChatPane(Vertical):
         hint = self.query_one("#unseen", Static)
         hint.set_class(count > 0, "-visible")
         if count:
-            hint.update(f"{count} new ↓  (ctrl+f: follow)")
+            hint.update(f"{count} new ↓  ({self.follow_key}: follow)")

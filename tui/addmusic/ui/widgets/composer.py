@@ -31,6 +31,9 @@ class Composer(TextArea):
             super().__init__()
             self.text = text
 
+    class HelpRequested(Message):
+        """`?` typed into an empty composer."""
+
     class FilesDropped(Message):
         def __init__(self, paths: list[Path]) -> None:
             super().__init__()
@@ -48,6 +51,11 @@ class Composer(TextArea):
             event.stop()
             event.prevent_default()
             self.submit()
+            return
+        if event.character == "?" and not self.text:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.HelpRequested())
             return
         if event.key == "up" and self.cursor_at_first_line and self.sent:
             event.stop()

@@ -42,15 +42,16 @@ class StatusBar(Static):
         self.set_class(status.connection.startswith(("Offline", "Engine stopped")), "-offline")
 
     def render(self) -> Text:
+        """Every number keeps a label; under 90 columns the labels are the short ones."""
         s = self.status
         wide = self.size.width >= 90 or self.size.width == 0
-        parts = [Text("♪ addmusic" if wide else "♪", style="bold"), Text(s.backend),
+        backend = s.backend if wide else s.backend.replace("local engine", "local").split(" ")[0]
+        parts = [Text("♪ addmusic" if wide else "♪", style="bold"), Text(backend),
                  Text(s.connection, style="bold")]
         if s.session:
-            parts.append(Text(f"session {s.session[:8]}" if wide else s.session[:8]))
+            parts.append(Text(f"{'session' if wide else 'sess'} {s.session[:8]}"))
         if s.available is not None:
-            label = "credits " if wide else "◆ "
-            credits = f"{label}{s.available:,} · {s.frozen:,} · {s.total:,}"
+            credits = f"credits {s.available:,} · {s.frozen:,} frozen"
             parts.append(Text(credits + (" ⚠ low" if s.low else ""), style="bold" if s.low else ""))
         if s.busy:
             parts.append(Text(s.busy, style="italic"))

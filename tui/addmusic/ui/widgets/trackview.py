@@ -1,5 +1,8 @@
-"""The track view: the current edit drawn as a timeline (ruler, one row per track, waveforms,
-then the one-line summary), so people see what a chat turn changed without reading JSON.
+"""The track view: the current edit drawn as a timeline, so people see everything that changes
+the output file without reading JSON: the output line (canvas, fill, loudness, clip sound), a
+ruler, one row per track (waveforms whose height follows the volume and the fades), then one line
+of details per music and title segment (style, tempo, energy, layers, fades, ducking; position,
+time, size, colour).
 
 `render_timeline` is pure (a draft and a width in, Rich `Text` lines out) so it can be tested and
 reused by a plain console; `TrackView` only feeds it its own width and the theme's styles.
@@ -15,9 +18,20 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual.widget import Widget
 
-from addmusic.protocol.draft import AUDIO, TEXT, VIDEO, Draft, Segment, Track, format_seconds
+from addmusic.protocol.draft import (
+    AUDIO,
+    TEXT,
+    VIDEO,
+    Draft,
+    Segment,
+    Track,
+    format_duration,
+    format_seconds,
+    format_span,
+)
 
-EMPTY_HINT = "No clips yet — drop a video file here or press ctrl+o to upload."
+EMPTY_HINT_TEMPLATE = "No clips yet — drop a video file here or press {upload} to upload."
+EMPTY_HINT = EMPTY_HINT_TEMPLATE.format(upload="ctrl+o")
 
 LABEL_WIDTH = 8  # "► Video " — icon, space, name, and one column of air before the segments
 _MIN_AREA = 8  # narrower than this and a timeline says nothing: show the summary only
@@ -33,9 +47,10 @@ _RULER_GAP = 2  # spaces kept between ruler labels
 # Style keys understood by render_timeline; TrackView maps each to the component class
 # `trackview--<key>`. These defaults are plain ANSI colours so a console in 16 colours (or a
 # light terminal) still reads them.
-STYLE_KEYS = ("ruler", "label", "video", "video-alt", "audio", "audio-label", "title", "other", "empty",
+STYLE_KEYS = ("output", "ruler", "label", "video", "video-alt", "audio", "audio-label", "title", "other", "empty",
               "summary")
 DEFAULT_STYLES: dict[str, Style] = {
+    "output": Style(bold=True),
     "ruler": Style(dim=True),
     "label": Style(bold=True),
     "video": Style(color="bright_white", bgcolor="blue"),
@@ -152,21 +167,29 @@ def ruler_labels(end: int, area: int) -> list[tuple[int, str]]:
     for step in _STEPS + tuple(3_600_000 * k for k in (2, 5, 10, 24, 100)):
         if end // step > area:  # more ticks than columns: cannot fit, skip building them
             continue
+        if end >= 60_000 and step % 1000:
+            continue  # clocks show whole seconds
         ticks = list(range(0, end + 1, step))
-        labels = [format_seconds(t) for t in ticks]
-        labels[-1] += "s"
+        labels = [_tick_label(t, end) for t in ticks]
+        labels[-1] = format_duration(ticks[-1]) if end < 60_000 else labels[-1]
         starts = _place_labels(ticks, labels, end, area)
         if starts is None:
             continue
-        if ticks[-1] != end and format_seconds(ticks[-1]) != format_seconds(end):
+        if ticks[-1] != end and format_duration(ticks[-1]) != format_duration(end):
             # Say where the timeline ends too, when that fits after the last tick.
-            with_end = [*labels[:-1], labels[-1][:-1], f"{format_seconds(end)}s"]
+            with_end = [*labels[:-1], _tick_label(ticks[-1], end), format_duration(end)]
             end_starts = _place_labels([*ticks, end], with_end, end, area)
             if end_starts is not None:
                 return list(zip(end_starts, with_end, strict=True))
         return list(zip(starts, labels, strict=True))
-    label = f"{format_seconds(end)}s"
+    label = format_duration(end)
     return [(max(0, area - cell_len(label)), _fit(label, area))]
+
+
+def _tick_label(ms: int, end: int) -> str:
+    """A ruler tick: bare seconds under a minute (the unit goes on the last label), clocks past it."""
+    return format_seconds(ms) if end < 60_000 else format_duration(ms) if ms >= 60_000 else \
+        f"0:{int(ms / 1000 + 0.5):02d}"
 
 
 def _ruler_line(end: int, area: int, style: Style) -> Text:
@@ -181,13 +204,78 @@ def _ruler_line(end: int, area: int, style: Style) -> Text:
     return line
 
 
+# ------------------------------------------------------------------------------ the output line
+
+_RATIOS = {(9, 16): "9:16", (16, 9): "16:9", (1, 1): "1:1", (4, 5): "4:5", (5, 4): "5:4", (4, 3): "4:3",
+           (3, 4): "3:4", (21, 9): "21:9"}
+_FILLS = {"blur": "blurred fill", "bars": "black bars", "crop": "cropped to fill"}
+DEFAULT_LOUDNESS = -14.0  # API.md: every export is mastered to this unless the draft says otherwise
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _ratio(width: int, height: int) -> str:
+    from math import gcd
+
+    g = gcd(width, height) or 1
+    exact = _RATIOS.get((width // g, height // g))
+    if exact:
+        return exact
+    near = min(_RATIOS, key=lambda r: abs(r[0] / r[1] - width / height))  # 1920x1081 reads 16:9
+    return _RATIOS[near] if abs(near[0] / near[1] - width / height) < 0.01 else f"{width / height:.2f}:1"
+
+
+def _level(value: float) -> str:
+    return f"{value:g}".replace("-", "−")  # a real minus sign: "−14 LUFS"
+
+
+def output_facts(draft: Draft, clip_size: tuple[int, int] | None = None) -> list[str]:
+    """What the export will be, in the order people ask about it: canvas and resolution with its
+    fill, loudness target, crossfades, the clips' own sound. `clip_size` is the first clip's size,
+    which the output keeps when the draft sets no canvas."""
+    facts: list[str] = []
+    width, height = _number(draft.meta.get("width")), _number(draft.meta.get("height"))
+    if width and height and width > 0 and height > 0:
+        w, h = int(width), int(height)
+        fill = _FILLS.get(str(draft.meta.get("fill") or "blur"), str(draft.meta.get("fill")))
+        facts += [_ratio(w, h), f"{w}x{h}", fill]
+    elif clip_size:
+        facts += [_ratio(*clip_size), f"{clip_size[0]}x{clip_size[1]}", "clip's own size"]
+    else:
+        facts.append("clip's own size")
+    loudness = _number(draft.meta.get("loudness"))
+    facts.append(f"{_level(DEFAULT_LOUDNESS if loudness is None else loudness)} LUFS mastered")
+    crossfade = _number(draft.meta.get("xf"))
+    if crossfade and crossfade > 0:
+        facts.append(f"{format_duration(int(crossfade))} crossfades")
+    levels = {100 if s.volume is None else s.volume for t in draft.tracks_of(VIDEO) for s in t.segments}
+    if len(levels) == 1:
+        level = levels.pop()
+        facts.append("clip sound muted" if level == 0 else f"clip sound {level}%")
+    elif levels:
+        facts.append("clip sound per clip")
+    return facts
+
+
 # ------------------------------------------------------------------------------------ segments
+
+
+def _volume(seg: Segment) -> int:
+    return 100 if seg.volume is None else seg.volume
 
 
 def _peaks_per_column(seg: Segment, columns: int) -> list[float]:
     """The waveform resampled to `columns`: the loudest peak falling into each column (so a short
-    transient is not averaged away), then scaled down over the fades."""
+    transient is not averaged away), then scaled by the volume and down over the fades."""
     peaks = seg.waveform if seg.waveform else None
+    # Height follows the volume as loudness is heard (square root of the gain), so music at 30%
+    # is drawn at about half height and its fades and shape still show.
+    volume = (_volume(seg) / 100) ** 0.5
     values: list[float] = []
     for i in range(columns):
         if peaks is None:
@@ -204,18 +292,21 @@ def _peaks_per_column(seg: Segment, columns: int) -> list[float]:
             gain = min(gain, t / seg.fade_in)
         if seg.fade_out > 0:
             gain = min(gain, (seg.duration - t) / seg.fade_out)
-        values.append(value * max(0.0, min(1.0, gain)))
+        values.append(value * volume * max(0.0, min(1.0, gain)))
     return values
 
 
 def waveform_blocks(seg: Segment, columns: int) -> str:
-    """The segment's audio as `columns` block characters ▁..█ (a flat bar without a waveform)."""
+    """The segment's audio as `columns` block characters ▁..█ (a flat bar without a waveform);
+    a muted segment is a row of dots, so it does not look like a quiet one."""
+    if _volume(seg) == 0:
+        return "·" * columns
     return "".join(_BLOCKS[min(len(_BLOCKS) - 1, int(v * len(_BLOCKS) / 100))] for v in
                    _peaks_per_column(seg, columns))
 
 
 def _span(seg: Segment) -> str:
-    return f"{format_seconds(seg.start)}-{format_seconds(seg.end)}s"
+    return format_span(seg.start, seg.end)
 
 
 def _name(track: Track, seg: Segment) -> str:
@@ -235,10 +326,20 @@ def _with_optional(room: int, main: str, *extras: str) -> str:
     return _fit(text, room)
 
 
+def _clip_sound(seg: Segment) -> str:
+    """A clip's own sound, on its block only when it is not the usual 100%."""
+    if seg.volume is None or seg.volume == 100:
+        return ""
+    return "muted" if seg.volume == 0 else f"sound {seg.volume}%"
+
+
 def _block_cell(track: Track, seg: Segment, width: int, style: Style) -> Text:
     """A video clip, a title or an unknown segment: a coloured block with its label inside."""
     if track.type == VIDEO:
-        body = _CUT + _with_optional(width - 1, _name(track, seg), _span(seg)) if width > 1 else _CUT
+        body = _CUT + _with_optional(width - 1, _name(track, seg), _clip_sound(seg), _span(seg)) \
+            if width > 1 else _CUT
+    elif track.type == TEXT:
+        body = _with_optional(width, _name(track, seg), seg.position or "center", _span(seg))
     else:
         body = _with_optional(width, _name(track, seg), _span(seg))
     return Text(_pad(body, width), style)
@@ -248,9 +349,10 @@ def _audio_cell(track: Track, seg: Segment, width: int, wave_style: Style, label
     """An audio segment: its waveform, with the label laid over it where it hides the least (after
     the fade-in ramp when there is room, so the ramp stays visible)."""
     wave = waveform_blocks(seg, width)
-    volume = 100 if seg.volume is None else seg.volume
+    volume = _volume(seg)
     room = width - min(6, width // 3)  # leave some waveform visible next to the label
-    label = _with_optional(room, f"{_name(track, seg)} {volume}%", _span(seg), "ducked" if seg.duck else "")
+    level = "muted" if volume == 0 else f"{volume}%"
+    label = _with_optional(room, f"{_name(track, seg)} {level}", _span(seg), "ducked" if seg.duck else "")
     size = cell_len(label)
     if size == 0:
         return Text(wave, wave_style)
@@ -306,44 +408,105 @@ def _more_line(hidden: list[Track], width: int, style: Style) -> Text:
     return Text(_fit(f"  +{len(hidden)} more {noun}: {names}", width), style)
 
 
+# ------------------------------------------------------------------------------------- details
+
+_ENERGY = {"calm": "calm", "high": "high energy", "build": "builds up"}
+
+
+def music_facts(seg: Segment) -> list[str]:
+    """A music segment's settings that change the sound, beyond its volume and time."""
+    extra = seg.extra
+    facts: list[str] = []
+    if extra.get("style"):
+        facts.append(str(extra["style"]))
+    bpm = _number(extra.get("bpm"))
+    if bpm:
+        facts.append(f"{bpm:g} bpm")
+    energy = str(extra.get("energy") or "")
+    if energy and energy != "normal":
+        facts.append(_ENERGY.get(energy, energy))
+    layers = extra.get("layers")
+    if isinstance(layers, dict):
+        for role, level in layers.items():
+            value = _number(level)
+            if value is not None and value < 100:
+                facts.append(f"no {role}" if value <= 0 else f"{role} {value:g}%")
+    fades = [f"in {format_duration(seg.fade_in)}" if seg.fade_in else "",
+             f"out {format_duration(seg.fade_out)}" if seg.fade_out else ""]
+    if any(fades):
+        facts.append("fade " + ", ".join(f for f in fades if f))
+    if seg.duck:
+        db = _number(extra.get("duck_db"))
+        facts.append(f"ducks under speech ({_level(-abs(db if db is not None else 12))} dB)")
+    return facts
+
+
+def title_facts(seg: Segment) -> list[str]:
+    """Where and when a title shows, and how big: everything the frame will show of it."""
+    facts = [seg.position or "center", _span(seg), str(seg.extra.get("size") or "medium")]
+    if seg.extra.get("color"):
+        facts.append(str(seg.extra["color"]))
+    return facts
+
+
+def detail_lines(draft: Draft) -> list[str]:
+    """One line per music and title segment: `♪ Upbeat pop: upbeat · 120 bpm · fade in 1s`."""
+    lines: list[str] = []
+    for track in draft.tracks:
+        for seg in track.segments:
+            if track.type == AUDIO:
+                facts = music_facts(seg)
+            elif track.type == TEXT:
+                facts = title_facts(seg)
+            else:
+                continue
+            if facts:
+                lines.append(f"{_ICONS[track.type]} {_name(track, seg)}: " + " · ".join(facts))
+    return lines
+
+
 def render_timeline(draft: Draft, width: int, *, max_rows: int | None = None, max_lines: int | None = None,
-                    styles: Mapping[str, Style] | None = None) -> list[Text]:
-    """The draft as lines no wider than `width` cells: a ruler, one row per track (at most
-    `max_rows`, the rest counted on a "+N more" line) and the summary, wrapped. `max_lines` caps
-    the total (the summary shrinks first, then track rows). `styles` overrides DEFAULT_STYLES."""
+                    styles: Mapping[str, Style] | None = None,
+                    clip_size: tuple[int, int] | None = None, empty_hint: str = EMPTY_HINT) -> list[Text]:
+    """The draft as lines no wider than `width` cells: the output line, a ruler, one row per
+    track (at most `max_rows`, the rest counted on a "+N more" line) and the details, wrapped.
+    `max_lines` caps the total (the details shrink first, then track rows; the output line
+    stays). `styles` overrides DEFAULT_STYLES; `clip_size` is the first clip's size."""
     style = {**DEFAULT_STYLES, **(styles or {})}
     if width <= 0 or (max_lines is not None and max_lines <= 0):
         return []
     if not draft.exportable:
-        hint = _wrap(EMPTY_HINT, width)
+        hint = _wrap(empty_hint, width)
         return [Text(line, style["empty"]) for line in hint[: max_lines or None]]
-    summary = _wrap(draft.summary(), width)
+    output = [Text(line, style["output"]) for line in _wrap(" · ".join(output_facts(draft, clip_size)), width)]
+    details = [wrapped for line in detail_lines(draft) for wrapped in _wrap(line, width)]
     area = width - LABEL_WIDTH
     if area < _MIN_AREA:
-        lines = summary if max_lines is None else _ellipsise_lines(summary, max_lines, width)
-        return [Text(line, style["summary"]) for line in lines]
+        details = _wrap(draft.summary(), width)  # no room for a timeline: say it in words
+        lines = output + [Text(line, style["summary"]) for line in details]
+        return lines if max_lines is None else lines[:max_lines]
 
     tracks = draft.tracks
     shown = len(tracks) if max_rows is None else max(0, min(len(tracks), max_rows))
     if max_lines is not None:
-        def total(rows: int, summary_lines: int) -> int:
-            return 1 + rows + (1 if rows < len(tracks) else 0) + summary_lines
+        def total(rows: int, detail_count: int) -> int:
+            return len(output) + 1 + rows + (1 if rows < len(tracks) else 0) + detail_count
 
-        summary_lines = len(summary)
-        while summary_lines > 1 and total(shown, summary_lines) > max_lines:
-            summary_lines -= 1
-        while shown > 0 and total(shown, summary_lines) > max_lines:
+        detail_count = len(details)
+        while detail_count > 1 and total(shown, detail_count) > max_lines:
+            detail_count -= 1
+        while shown > 0 and total(shown, detail_count) > max_lines:
             shown -= 1
-        if total(shown, summary_lines) > max_lines:  # not even a ruler and the summary fit
-            return [Text(line, style["summary"]) for line in _ellipsise_lines(summary, max_lines, width)]
-        summary = _ellipsise_lines(summary, summary_lines, width)
+        if total(shown, detail_count) > max_lines:  # not even a ruler fits: the output line first
+            return output[:max_lines]
+        details = _ellipsise_lines(details, detail_count, width)
 
     end = max(1, draft.end)
-    lines = [_ruler_line(end, area, style["ruler"])]
+    lines = [*output, _ruler_line(end, area, style["ruler"])]
     lines += [_track_row(track, end, area, style) for track in tracks[:shown]]
     if shown < len(tracks):
         lines.append(_more_line(tracks[shown:], width, style["empty"]))
-    lines += [Text(line, style["summary"]) for line in summary]
+    lines += [Text(line, style["summary"]) for line in details]
     return lines
 
 
@@ -365,6 +528,7 @@ class TrackView(Widget, can_focus=True):
             border: round $primary;
             border-title-color: $text;
         }
+        & > .trackview--output { color: $text; text-style: bold; }
         & > .trackview--ruler { color: $text-muted; }
         & > .trackview--label { color: $text; text-style: bold; }
         & > .trackview--video { background: $primary 55%; color: $text; }
@@ -391,15 +555,19 @@ class TrackView(Widget, can_focus=True):
                  id: str | None = None, classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._draft = draft if draft is not None else Draft()
+        self.clip_size: tuple[int, int] | None = None
+        self.empty_hint = EMPTY_HINT  # the app sets it with the remapped upload key
         self.max_rows = max_rows
 
     @property
     def draft(self) -> Draft:
         return self._draft
 
-    def show(self, draft: Draft) -> None:
-        """Draw `draft` from now on; the height may change, so the layout is refreshed too."""
+    def show(self, draft: Draft, clip_size: tuple[int, int] | None = None) -> None:
+        """Draw `draft` from now on (`clip_size`: the first clip's, which a draft without a canvas
+        keeps); the height may change, so the layout is refreshed too."""
         self._draft = draft
+        self.clip_size = clip_size
         self.refresh(layout=True)
 
     def _styles(self) -> dict[str, Style]:
@@ -413,12 +581,13 @@ class TrackView(Widget, can_focus=True):
         return max(1, int(max_height.value) - self.styles.gutter.height)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return max(1, len(render_timeline(self._draft, width, max_rows=self.max_rows, max_lines=self._max_lines())))
+        return max(1, len(render_timeline(self._draft, width, max_rows=self.max_rows, max_lines=self._max_lines(),
+                                          clip_size=self.clip_size, empty_hint=self.empty_hint)))
 
     def render(self) -> RenderResult:
         width = self.content_size.width
         lines = render_timeline(self._draft, width, max_rows=self.max_rows, max_lines=self._max_lines(),
-                                styles=self._styles())
+                                styles=self._styles(), clip_size=self.clip_size, empty_hint=self.empty_hint)
         text = Text("\n").join(lines)
         text.no_wrap = True
         text.overflow = "crop"
