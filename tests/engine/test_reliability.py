@@ -1,0 +1,249 @@
+"""Issue 8: faults injected for real on loopback — the engine killed mid-render, a second user naming
+the first user's media, a locked database, a full disk, hostile drafts — and what must hold after."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from addmusic.client.api import ApiClient, ApiError
+from addmusic.client.chat import chat_turn
+from addmusic.client.launcher import LOCAL_ENGINE_KEY
+from addmusic.engine import procs
+from addmusic.engine.verify import Expected, OutputInvalid, verify_output
+from addmusic.protocol.draft import TEXT, Draft, Segment, Track
+from conftest import EngineProcess, make_settings
+
+
+@pytest.fixture(scope="session")
+def long_clip(media_dir: Path) -> Path:
+    """20 s 640x360: a re-encode takes a few seconds, long enough to kill the engine mid-way."""
+    from addmusic.sample import make_sample
+
+    return make_sample(media_dir / "long.mp4", 20.0, width=640, height=360)
+
+
+async def open_client(engine: EngineProcess, home: Path) -> ApiClient:
+    client = ApiClient(engine.url, make_settings(home, engine.url), account_key=LOCAL_ENGINE_KEY)
+    await client.new_session()
+    return client
+
+
+def with_title(draft: Draft, text: str = "Day one") -> Draft:
+    """A title makes the picture re-encoded (the slow path)."""
+    draft.tracks.append(Track(type=TEXT, segments=[Segment(id="t1", text=text, duration=2000, position="center")]))
+    return draft
+
+
+def decode_errors(path: Path) -> tuple[int, float]:
+    """Decode every frame with libav's error log captured: (errors, seconds of picture)."""
+    import av.logging
+
+    av.logging.set_level(av.logging.ERROR)
+    errors = 0
+    end = 0.0
+    with av.logging.Capture() as logs, av.open(str(path)) as container:
+        try:
+            for frame in container.decode(video=0):
+                end = max(end, float(frame.time or 0))
+        except av.FFmpegError:
+            errors += 1
+    return errors + len(logs), end
+
+
+def alive(pid: int) -> bool:
+    state = procs._proc_state(pid)
+    return state is not None and state != "Z"
+
+
+async def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = await predicate()
+        if result:
+            return result
+        await asyncio.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+# --- item 1: kill -9 of the engine mid-render ---------------------------------------------------
+
+
+async def test_engine_killed_mid_render_never_hands_over_a_corrupt_file(
+        engine_factory, isolated_home: Path, long_clip: Path, tmp_path: Path) -> None:
+    engine = engine_factory("engine")
+    client = await open_client(engine, isolated_home)
+    try:
+        await client.upload(long_clip)
+        state = await client.state()
+        job = await client.submit_render(with_title(state.draft))
+
+        async def rendering() -> bool:
+            status = await client.render_status(job.job_id)
+            return status.status == "processing" and status.progress >= 3
+
+        await wait_for(rendering)
+        children = json.loads((engine.data_dir / procs.REGISTRY_NAME).read_text())
+        assert len(children) == 1
+        ffmpeg_pid = int(next(iter(children)))
+        assert "ffmpeg" in procs.command_line(ffmpeg_pid)[0]
+        engine.process.kill()  # kill -9: no clean-up code runs in the engine
+        engine.process.wait()
+        deadline = time.monotonic() + 10
+        while alive(ffmpeg_pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert not alive(ffmpeg_pid), "ffmpeg outlived the engine that started it"
+    finally:
+        await client.aclose()
+
+    restarted = EngineProcess(engine.data_dir, {"ADDMUSIC_HEARTBEAT_S": "0.2"})
+    try:
+        client = ApiClient(restarted.url, make_settings(isolated_home, restarted.url),
+                           account_key=LOCAL_ENGINE_KEY)
+        try:
+            status = await client.wait_render(job.job_id)
+            assert status.status == "completed", status.error
+            dest = tmp_path / "out.mp4"
+            await client.download(status.url or "", dest)
+        finally:
+            await client.aclose()
+        errors, end = decode_errors(dest)
+        assert errors == 0 and end > 19.5
+        folder = restarted.data_dir / "renders"
+        outputs = sorted(p.name for p in folder.rglob("*.mp4"))
+        assert outputs == ["output-2.mp4"]  # the second attempt wrote its own file; no partial is left
+    finally:
+        restarted.stop()
+
+
+async def test_orphan_ffmpeg_from_an_earlier_engine_is_ended_at_start(engine_factory, tmp_path: Path) -> None:
+    import imageio_ffmpeg
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    data_dir = tmp_path / "engine"
+    data_dir.mkdir()
+    # an ffmpeg that escaped an earlier engine (started without the death signal), and an unrelated
+    # process whose pid the registry also names, but with another start time: it must be left alone
+    orphan = subprocess.Popen([ffmpeg, "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "anullsrc",
+                               "-t", "600", "-f", "null", "-"], start_new_session=True)
+    bystander = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        registry = {str(orphan.pid): {"start": procs.start_time(orphan.pid), "exe": ffmpeg, "engine": 1},
+                    str(bystander.pid): {"start": (procs.start_time(bystander.pid) or 0) - 5, "exe": "sleep",
+                                         "engine": 1}}
+        (data_dir / procs.REGISTRY_NAME).write_text(json.dumps(registry))
+        engine = engine_factory("engine")
+        assert engine.data_dir == data_dir
+        orphan.wait(timeout=10)  # ended by the new engine
+        assert bystander.poll() is None
+        assert json.loads((data_dir / procs.REGISTRY_NAME).read_text()) == {}
+    finally:
+        for proc in (orphan, bystander):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_verify_refuses_broken_outputs(short_clip: Path, tmp_path: Path) -> None:
+    good = Expected(3000, audio=True, fps=30)
+    assert abs(verify_output(short_clip, good) - 3000) < 100
+    assert abs(verify_output(short_clip, Expected(3000, audio=True, fps=30, full_decode=False)) - 3000) < 100
+    data = short_clip.read_bytes()
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    flipped = bytearray(data)
+    for i in range(len(data) // 3, len(data) // 3 + 20000, 97):
+        flipped[i] ^= 0xFF
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(flipped))
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    cases = {truncated: good, damaged: good, empty: good, tmp_path / "missing.mp4": good,
+             short_clip: Expected(5000, audio=True, fps=30)}
+    for path, expected in cases.items():
+        with pytest.raises(OutputInvalid):
+            verify_output(path, expected)
+    for full in (True, False):  # the cheap check for copied video catches them too
+        for path in (truncated, damaged):
+            with pytest.raises(OutputInvalid):
+                verify_output(path, Expected(3000, audio=True, fps=30, full_decode=full))
+
+
+def test_spawned_child_dies_with_its_parent(tmp_path: Path) -> None:
+    """The death signal alone (no pipe to break): a child whose parent is killed -9 goes too."""
+    import sys
+
+    script = ("import asyncio\nfrom addmusic.engine import procs\n"
+              "async def main():\n"
+              "    child = await procs.spawn('sleep', '60', stdout=asyncio.subprocess.DEVNULL)\n"
+              "    print(child.pid, flush=True)\n"
+              "    await asyncio.sleep(60)\n"
+              "asyncio.run(main())\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())  # type: ignore[union-attr]
+        assert alive(child)
+        assert os.getpgid(child) == child  # its own process group
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not alive(child)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+# --- item 2: a render names another user's media -------------------------------------------------
+
+
+async def test_render_cannot_use_another_users_media(engine: EngineProcess, isolated_home: Path,
+                                                     short_clip: Path, tmp_path: Path) -> None:
+    alice = await open_client(engine, isolated_home)
+    mallory = await open_client(engine, tmp_path / "mallory-home")
+    try:
+        mine = await alice.upload(short_clip)
+        assert [e async for e in chat_turn(alice, "add upbeat background music")]
+        alice_draft = (await alice.state()).draft
+        music_src = alice_draft.tracks[1].segments[0].src
+        assert music_src.startswith("gen_")
+        own = await mallory.upload(short_clip)  # the same bytes: the same media id, but her own upload
+        assert own.media_id == mine.media_id
+        mallory_draft = (await mallory.state()).draft
+        before = await mallory.credits()
+
+        def draft_with(track_type: int, src: str, label: str) -> Draft:
+            draft = Draft.from_json(mallory_draft.to_json())
+            seg = Segment(id="x", label=label, src=src, duration=2000, volume=50)
+            if track_type == 0:
+                draft.tracks[0].segments = [seg]
+            else:
+                draft.tracks.append(Track(type=track_type, segments=[seg]))
+            return draft
+
+        cases = [
+            (draft_with(1, music_src, "stolen"), 'The music "stolen" was not uploaded to or made in this session'),
+            (draft_with(1, "../../music/" + music_src, "path"), 'The music "path" was not uploaded to or made in'),
+            (draft_with(1, "/etc/passwd", "passwd"), 'The music "passwd"'),
+            (draft_with(0, "0123456789abcdef", "clip.mp4"), 'The clip "clip.mp4" was not uploaded to this session'),
+            (draft_with(7, mine.media_id, "t"), "cannot name a media file"),
+        ]
+        for draft, message in cases:
+            with pytest.raises(ApiError, match=message.replace("(", r"\(").replace(".", r"\.")):
+                await mallory.submit_render(draft)
+        # a session of her own that she did not upload to: the same id is refused there too
+        await mallory.new_session()
+        with pytest.raises(ApiError, match="was not uploaded to this session"):
+            await mallory.submit_render(draft_with(0, mine.media_id, "short.mp4"))
+        assert (await mallory.credits()).available == before.available  # refusals cost nothing
+    finally:
+        await alice.aclose()
+        await mallory.aclose()
