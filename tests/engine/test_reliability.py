@@ -7,6 +7,8 @@ import asyncio
 import json
 import os
 import signal
+import sqlite3
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -247,3 +249,89 @@ async def test_render_cannot_use_another_users_media(engine: EngineProcess, isol
     finally:
         await alice.aclose()
         await mallory.aclose()
+
+
+# --- item 4: files readable by other local accounts ----------------------------------------------
+
+
+def modes_under(root: Path) -> dict[str, int]:
+    found = {".": stat.S_IMODE(root.stat().st_mode)}
+    for path in root.rglob("*"):
+        found[str(path.relative_to(root))] = stat.S_IMODE(path.lstat().st_mode)
+    return found
+
+
+async def test_engine_data_is_private_and_tokens_are_hashed(engine: EngineProcess, isolated_home: Path,
+                                                            short_clip: Path, tmp_path: Path) -> None:
+    client = await open_client(engine, isolated_home)
+    try:
+        await client.upload(short_clip)
+        assert [e async for e in chat_turn(client, "add lofi background music")]
+        status = await client.wait_render((await client.submit_render((await client.state()).draft)).job_id)
+        assert status.status == "completed", status.error
+        await client.download(status.url or "", tmp_path / "out.mp4")
+        token = client.creds.token
+    finally:
+        await client.aclose()
+    modes = modes_under(engine.data_dir)
+    names = set(modes)
+    assert {"engine.db", "engine.db-wal", "engine.db-shm", "engine.lock", "media", "music", "renders"} <= names
+    assert any(n.startswith("media/") for n in names) and any(n.startswith("music/") for n in names)
+    assert any(n.endswith(".mp4") and n.startswith("renders/") for n in names)
+    loose = {name: oct(mode) for name, mode in modes.items() if mode & 0o077}
+    assert loose == {}, f"readable by others: {loose}"
+    assert all(mode == 0o700 for name, mode in modes.items() if (engine.data_dir / name).is_dir())
+    for path in engine.data_dir.rglob("engine.db*"):  # WAL and SHM included: no token as issued
+        assert token.encode() not in path.read_bytes(), path.name
+
+
+def test_plaintext_tokens_of_an_earlier_version_are_hashed_on_open(tmp_path: Path) -> None:
+    from addmusic.engine.store import Store
+
+    path = tmp_path / "engine.db"
+    old = sqlite3.connect(path)
+    old.executescript("CREATE TABLE tokens (token TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at REAL NOT NULL);"
+                      "CREATE TABLE users (user_id TEXT PRIMARY KEY, client_id TEXT UNIQUE NOT NULL,"
+                      " available INTEGER NOT NULL, frozen INTEGER NOT NULL DEFAULT 0);"
+                      "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, session_id TEXT NOT NULL,"
+                      " draft TEXT NOT NULL, quality TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL,"
+                      " output TEXT, error TEXT, cost INTEGER NOT NULL, created REAL NOT NULL);")
+    old.execute("INSERT INTO users VALUES ('anon_1', 'c1', 10, 0)")
+    old.execute("INSERT INTO tokens VALUES ('nmv_usr_plaintext', 'anon_1', ?)", (time.time() + 60,))
+    old.execute("INSERT INTO jobs VALUES ('render_1', 'anon_1', 's', '{}', 'high', 'completed', 100, NULL, NULL,"
+                " 1, 0)")
+    old.commit()
+    old.close()
+    os.chmod(path, 0o644)
+    store = Store(path, starting_credits=10)
+    try:
+        stored = [r[0] for r in store.db.execute("SELECT token FROM tokens")]
+        assert stored and all(not t.startswith("nmv_") for t in stored)
+        assert store.user_for_token("nmv_usr_plaintext").user_id == "anon_1"  # still signs in
+        assert store.user_for_token(stored[0]) is None  # the hash itself is no token
+        assert store.job("anon_1", "render_1").status == "completed"  # jobs kept, now per owner
+        assert store.job("anon_2", "render_1") is None
+    finally:
+        store.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+async def test_client_data_is_private(isolated_home: Path) -> None:
+    from addmusic.client.launcher import ensure_engine
+    from addmusic.config import Folders
+    from conftest import stop_detached_engine
+
+    folders = Folders.detect()
+    try:
+        url = await ensure_engine(folders.engine)
+        client = ApiClient(url, make_settings(isolated_home, url), account_key=LOCAL_ENGINE_KEY)
+        try:
+            await client.new_session()
+        finally:
+            await client.aclose()
+    finally:
+        stop_detached_engine(isolated_home)
+    data = isolated_home / "data"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for name in ("credentials.json", "engine/engine.log", "engine/spawn.lock"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
