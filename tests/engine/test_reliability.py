@@ -335,3 +335,83 @@ async def test_client_data_is_private(isolated_home: Path) -> None:
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     for name in ("credentials.json", "engine/engine.log", "engine/spawn.lock"):
         assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
+
+
+# --- item 3: a locked database or a full disk never stops rendering -------------------------------
+
+
+async def test_locked_database_delays_renders_but_stops_nothing(engine: EngineProcess, isolated_home: Path,
+                                                                short_clip: Path) -> None:
+    client = await open_client(engine, isolated_home)
+    try:
+        await client.upload(short_clip)
+        draft = with_title((await client.state()).draft)
+        start = await client.credits()
+        first = await client.submit_render(draft)
+        await asyncio.sleep(0.01)
+        second = await client.submit_render(draft)
+        assert first.job_id != second.job_id
+        holder = sqlite3.connect(engine.data_dir / "engine.db", timeout=10, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        try:
+            await asyncio.sleep(4.0)  # the first render ends meanwhile and cannot record it
+            with pytest.raises(ApiError):  # a submission is refused (503), never queued half-way
+                await client.submit_render(draft)
+            assert (await client.render_status(first.job_id)).status != "failed"  # reads still answer
+        finally:
+            holder.execute("COMMIT")
+            holder.close()
+        for job in (first, second):
+            status = await client.wait_render(job.job_id)
+            assert status.status == "completed", status.error
+        balance = await client.credits()
+        assert balance.frozen == 0 and balance.available == start.available - 2
+    finally:
+        await client.aclose()
+    assert "retrying" in engine.log.read_text()  # and it was logged, not silent
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    mount = tmp_path / "disk" / "engine"
+    mount.mkdir(parents=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs for a full disk (needs root): {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(path: Path, leave: int) -> Path:
+    """Fill the file system holding `path` until `leave` bytes are free."""
+    filler = path / "filler.bin"
+    free = os.statvfs(path).f_bavail * os.statvfs(path).f_frsize
+    with filler.open("wb") as handle:
+        handle.write(b"\0" * max(0, free - leave))
+    return filler
+
+
+async def test_full_disk_fails_the_render_with_a_reason_and_the_next_one_works(
+        small_disk: Path, isolated_home: Path, long_clip: Path) -> None:
+    engine = EngineProcess(small_disk, {"ADDMUSIC_HEARTBEAT_S": "0.2"})
+    client = await open_client(engine, isolated_home)
+    try:
+        await client.upload(long_clip)
+        draft = with_title((await client.state()).draft)
+        start = await client.credits()
+        filler = fill(small_disk, 300_000)
+        job = await client.submit_render(draft)
+        status = await client.wait_render(job.job_id)
+        assert status.status == "failed"
+        assert "disk is full" in (status.error or "")
+        filler.unlink()
+        balance = await client.credits()
+        assert balance.frozen == 0 and balance.available == start.available  # refunded
+        again = await client.wait_render((await client.submit_render(draft)).job_id)
+        assert again.status == "completed", again.error
+        assert not list(small_disk.rglob("*.partial.mp4"))
+    finally:
+        await client.aclose()
+        engine.stop()

@@ -38,6 +38,7 @@ RETRY_FIRST_S, RETRY_MAX_S, RETRY_TOTAL_S = 0.1, 5.0, 120.0
 # Finished renders are removed once downloaded (after this grace) or after this age unfetched.
 KEEP_DOWNLOADED_S = 3600.0
 KEEP_UNFETCHED_S = 7 * 24 * 3600.0
+UNSAVED_RETRY_S = 2.0
 T = TypeVar("T")
 Key = tuple[str, str]  # (user_id, job_id): render ids are unique per owner only
 
@@ -82,7 +83,8 @@ class RenderQueue:
         self.queue: asyncio.Queue[Key] = asyncio.Queue()
         self.waiting: list[Key] = []  # queued, in order: for "queued, 2 ahead"
         self.running: dict[Key, asyncio.Task[None]] = {}
-        self.unsaved: list[Callable[[], None]] = []  # store writes that failed, tried again later
+        # outcomes the store could not take (full disk): shown to polls and written when it can
+        self.unsaved: dict[Key, tuple[_Outcome, Callable[[], None]]] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -153,7 +155,11 @@ class RenderQueue:
     async def _serve(self, number: int) -> None:
         """One worker: never stops on a job's error, only when the engine stops."""
         while True:
-            key = await self.queue.get()
+            try:
+                key = await asyncio.wait_for(self.queue.get(), UNSAVED_RETRY_S if self.unsaved else None)
+            except TimeoutError:
+                self._flush_unsaved()
+                continue
             with contextlib.suppress(ValueError):
                 self.waiting.remove(key)
             self._flush_unsaved()
@@ -195,13 +201,19 @@ class RenderQueue:
                 delay = min(RETRY_MAX_S, delay * 2)
 
     def _flush_unsaved(self) -> None:
-        while self.unsaved:
+        for key, (_outcome, write) in list(self.unsaved.items()):
             try:
-                self.unsaved[0]()
+                write()
             except sqlite3.Error as exc:
-                log.warning("a render's outcome still cannot be saved (%s); trying again later", exc)
+                log.warning("the outcome of render %s still cannot be saved (%s); trying again later", key[1], exc)
                 return
-            self.unsaved.pop(0)
+            del self.unsaved[key]
+            log.info("the outcome of render %s is saved now", key[1])
+
+    def outcome_not_saved(self, job: Job) -> tuple[str, str | None] | None:
+        """(status, error) of a job that ended while the store could not record it."""
+        entry = self.unsaved.get((job.user_id, job.job_id))
+        return (entry[0].status, entry[0].error) if entry else None
 
     async def _finish(self, job: Job, outcome: _Outcome) -> None:
         """Record the outcome and settle the credits; when the store cannot take it, keep both
@@ -223,7 +235,7 @@ class RenderQueue:
         except sqlite3.Error as exc:
             log.error("render %s ended %s but cannot be saved (%s); kept to save later", job.job_id,
                       outcome.status, exc)
-            self.unsaved.append(write)
+            self.unsaved[(job.user_id, job.job_id)] = (outcome, write)
 
     def _progress_writer(self, job: Job) -> Callable[[float], None]:
         last = -1.0
@@ -280,15 +292,15 @@ class RenderQueue:
                     self.store.update_job(job.user_id, job.job_id, status="pending", progress=0.0)  # a stop
             raise
         except (RenderError, validate.DraftRejected) as exc:
-            await self._fail(job, partial, str(exc))
+            await self._fail(job, partial, people_words(exc))
             return
         except OutputInvalid as exc:
             await self._fail(job, partial, f"The render came out damaged ({exc}); nothing was saved. "
                                            "Export again.")
             return
         except (OSError, ValueError, sqlite3.Error) as exc:
-            await self._fail(job, partial, people_words(exc) if people_words(exc) != str(exc)
-                             else f"The render failed: {exc}")
+            words = people_words(exc)
+            await self._fail(job, partial, words if words != str(exc) else f"The render failed: {exc}")
             return
         charged = validate.cost_for(real_ms if real_ms else draft.end, job.quality)
         await self._finish(job, _Outcome("completed", output=str(final), charged=charged))

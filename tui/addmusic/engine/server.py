@@ -323,6 +323,9 @@ class Engine:
         return job
 
     def _job_view(self, job: Job, request: Request) -> dict[str, Any]:
+        unsaved = self.renders.outcome_not_saved(job)
+        if unsaved is not None and unsaved[0] != "completed":  # ended while the store could not record it
+            job = dataclasses.replace(job, status=unsaved[0], error=unsaved[1])
         view: dict[str, Any] = {"id": job.job_id, "status": job.status, "progress": job.progress}
         if job.status == "completed":
             view["output"] = {"url": str(request.url_for("download", job_id=job.job_id))}
