@@ -415,3 +415,84 @@ async def test_full_disk_fails_the_render_with_a_reason_and_the_next_one_works(
     finally:
         await client.aclose()
         engine.stop()
+
+
+# --- item 6: hostile drafts are refused before they are queued ------------------------------------
+
+
+async def test_hostile_drafts_are_refused_with_a_sentence(engine: EngineProcess, isolated_home: Path,
+                                                          short_clip: Path) -> None:
+    client = await open_client(engine, isolated_home)
+    try:
+        media = (await client.upload(short_clip)).media_id
+        base = (await client.state()).draft
+        before = await client.credits()
+        sid = client.require_session().session_id
+
+        def variant(**changes: object) -> Draft:
+            draft = Draft.from_json(base.to_json())
+            seg = draft.tracks[0].segments[0]
+            for key, value in changes.items():
+                if key == "meta":
+                    draft.meta.update(value)  # type: ignore[arg-type]
+                else:
+                    setattr(seg, key, value)
+            return draft
+
+        many = Draft.from_json(base.to_json())
+        many.tracks[0].segments = [Segment(id=f"s{i}", src=media, start=i * 10, duration=10) for i in range(401)]
+        refusals = {
+            "a 10^12 ms segment": (variant(duration=10**12), "at most 3 hours"),
+            "an in-point past the clip": (variant(source_in=3_600_000), "starts 3600 s into a source that lasts 3 s"),
+            "an absurd canvas": (variant(meta={"width": 1, "height": 100000}), "1x100000 canvas cannot be rendered"),
+            "a thin canvas": (variant(meta={"width": 8000, "height": 100}), "too narrow"),
+            "a canvas of words": (variant(meta={"width": "wide", "height": 10}), "two whole numbers"),
+            "401 segments": (many, "at most 400"),
+            "a 10,000-character title": (with_title(variant(), "x" * 10_000), "a title can hold 500"),
+        }
+        for name, (draft, message) in refusals.items():
+            with pytest.raises(ApiError, match=message):
+                await client.submit_render(draft)
+            assert name
+
+        async def raw(body: bytes) -> tuple[int, dict]:
+            headers = {**client.headers(), "Content-Type": "application/json"}
+            response = await client.http.post(client.url("/api/render/proxy/lambda"), content=body, headers=headers)
+            return response.status_code, response.json()
+
+        status, answer = await raw(json.dumps({"id": "render_inf", "sessionId": sid, "draft": {
+            "t": [{"tt": 0, "sg": [{"src": media, "d": float("inf")}]}]}}).encode())
+        assert (status, answer["message"]) == (422, "The draft holds a number that is not finite (Infinity or NaN).")
+        million = {"id": "render_million", "sessionId": sid,
+                   "draft": {"t": [{"tt": 0, "sg": [{"src": media, "d": 1}] * 1_000_000}]}}
+        status, answer = await raw(json.dumps(million).encode())
+        assert status == 413 and "larger than" in answer["message"]
+        status, answer = await raw(b"[" * 100_000 + b"]" * 100_000)
+        assert status in (400, 413)
+        deep: object = {"t": []}
+        for _ in range(50):
+            deep = {"x": deep}
+        status, answer = await raw(json.dumps({"id": "render_deep", "sessionId": sid, "draft": deep}).encode())
+        assert status == 422 and "nested too deeply" in answer["message"]
+        balance = await client.credits()
+        assert (balance.available, balance.frozen) == (before.available, 0)  # nothing frozen, nothing charged
+        # the engine is still free for real work
+        ok = await client.wait_render((await client.submit_render(base)).job_id)
+        assert ok.status == "completed", ok.error
+    finally:
+        await client.aclose()
+
+
+async def test_audio_only_timeline_asks_for_a_picture(engine: EngineProcess, isolated_home: Path,
+                                                      tmp_path: Path) -> None:
+    from addmusic.engine.music import compose, write_wav
+
+    song = tmp_path / "song.wav"
+    write_wav(song, compose(3.0, "lofi", seed=1))
+    client = await open_client(engine, isolated_home)
+    try:
+        await client.upload(song)
+        with pytest.raises(ApiError, match="no picture"):
+            await client.submit_render((await client.state()).draft)
+    finally:
+        await client.aclose()
