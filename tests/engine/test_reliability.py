@@ -13,6 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import av
 import pytest
 
 from addmusic.client.api import ApiClient, ApiError
@@ -496,3 +497,65 @@ async def test_audio_only_timeline_asks_for_a_picture(engine: EngineProcess, iso
             await client.submit_render((await client.state()).draft)
     finally:
         await client.aclose()
+
+
+# --- item 5: claimed durations are not trusted -------------------------------------------------------
+
+
+def claims_1000_hours(clip: Path, dest: Path) -> Path:
+    """The clip as Matroska with its Segment Info Duration patched to 1000 hours."""
+    import struct
+
+    import imageio_ffmpeg
+
+    mkv = dest.with_suffix(".orig.mkv")
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(clip), "-c", "copy",
+                    str(mkv)], check=True)
+    data = bytearray(mkv.read_bytes())
+    at = data.find(b"\x44\x89\x88")  # Duration, an 8-byte float in ms
+    assert at > 0
+    struct.pack_into(">d", data, at + 3, 1000 * 3600 * 1000.0)
+    dest.write_bytes(bytes(data))
+    with av.open(str(dest)) as container:
+        assert container.duration / 1e6 / 3600 > 999  # the lie is what the header says
+    return dest
+
+
+async def test_a_patched_duration_is_measured_not_believed(engine: EngineProcess, isolated_home: Path,
+                                                           short_clip: Path, tmp_path: Path) -> None:
+    liar = claims_1000_hours(short_clip, tmp_path / "liar.mkv")
+    client = await open_client(engine, isolated_home)
+    try:
+        uploaded = await client.upload(liar)
+        assert abs(uploaded.duration - 3.0) < 0.1
+        events = [e async for e in chat_turn(client, "add upbeat background music")]
+        assert events
+        draft = (await client.state()).draft
+        assert draft.end <= 3100
+        status = await client.wait_render((await client.submit_render(draft)).job_id)
+        assert status.status == "completed", status.error
+    finally:
+        await client.aclose()
+
+
+async def test_media_longer_than_the_cap_and_damaged_media_say_why(engine: EngineProcess, isolated_home: Path,
+                                                                   short_clip: Path, tmp_path: Path) -> None:
+    import imageio_ffmpeg
+
+    long = tmp_path / "three-hours.mp4"  # 3.1 h of a tiny black picture at 1 fps: real, small, quick
+    await asyncio.to_thread(subprocess.run, [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+        "color=c=black:s=16x16:r=1:d=11200", "-c:v", "libx264", "-preset", "ultrafast", "-g", "600", str(long)],
+        check=True)
+    truncated = tmp_path / "cut short.mp4"
+    data = short_clip.read_bytes()
+    truncated.write_bytes(data[:2000])
+    client = await open_client(engine, isolated_home)
+    try:
+        with pytest.raises(ApiError, match=r"three-hours\.mp4 lasts 3\.1 hours; .* up to 3 hours"):
+            await client.upload(long)
+        with pytest.raises(ApiError, match=r"cut short\.mp4 is damaged"):
+            await client.upload(truncated)
+    finally:
+        await client.aclose()
+    assert [p.name for p in (engine.data_dir / "media").iterdir() if p.is_file()] == []  # nothing kept

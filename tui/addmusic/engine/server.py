@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 NOT_EXPORTABLE = 3001
 DRAFT_REJECTED = 3002
+MEDIA_UNUSABLE = 4003  # a supported type that cannot be used: damaged, empty, too long
 MAX_JSON_BODY = 256 * 1024  # sessions, chat turns
 MAX_RENDER_BODY = 2 * 1024 * 1024  # a render request carries its draft: 400 segments fit many times over
 IMAGE_SECONDS = 3000  # a still image becomes a 3 s shot
@@ -229,12 +230,16 @@ class Engine:
         media_id = item.digest[:16]
         suffix = Path(item.filename).suffix.lower() or ".bin"
         target = self.media_dir / f"{media_id}{suffix}"
-        if not target.exists():
+        moved = not target.exists()
+        if moved:
             shutil.move(str(item.path), target)
         try:
             info = await asyncio.to_thread(probe, target)
         except MediaError as exc:
-            raise Failure(UNSUPPORTED_FILE, f"{item.filename}: {exc}") from None
+            if moved:
+                target.unlink(missing_ok=True)  # nothing of a refused upload stays on disk
+            # the real reason (damaged, empty, too long), not "file type not supported"
+            raise Failure(MEDIA_UNUSABLE, str(exc).replace(target.name, item.filename)) from None
         record = {k: v for k, v in dataclasses.asdict(info).items() if k != "path"}
         self.store.add_media(media_id, session["session_id"], target, record)
         state = session["state"]

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..protocol.draft import AUDIO, TEXT, VIDEO, Draft, Segment
-from .media import MediaInfo
+from .media import MAX_DURATION_MS, MediaInfo
 
-MAX_TIMELINE_MS = 3 * 3600 * 1000  # 3 hours: the longest video the engine renders
+MAX_TIMELINE_MS = MAX_DURATION_MS  # 3 hours: the longest video the engine renders
 MAX_TRACKS = 32
 MAX_SEGMENTS = 400  # on the whole timeline
 MAX_TEXT_CHARS = 500  # one title
