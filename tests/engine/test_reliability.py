@@ -559,3 +559,79 @@ async def test_media_longer_than_the_cap_and_damaged_media_say_why(engine: Engin
     finally:
         await client.aclose()
     assert [p.name for p in (engine.data_dir / "media").iterdir() if p.is_file()] == []  # nothing kept
+
+
+# --- item 7: upload leftovers ---------------------------------------------------------------------
+
+
+def spool_files(data_dir: Path) -> list[str]:
+    spool = data_dir / "media" / "spool"
+    return sorted(p.name for p in spool.iterdir()) if spool.is_dir() else []
+
+
+def multipart_head(name: str = "clip.mp4") -> bytes:
+    return (f"--b0undary\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+            "Content-Type: video/mp4\r\n\r\n").encode()
+
+
+async def test_full_disk_upload_says_so_and_leaves_nothing(small_disk: Path, isolated_home: Path,
+                                                           long_clip: Path) -> None:
+    engine = EngineProcess(small_disk, {"ADDMUSIC_HEARTBEAT_S": "0.2"})
+    client = await open_client(engine, isolated_home)
+    try:
+        filler = fill(small_disk, 400_000)
+        with pytest.raises(ApiError, match=r"The engine's disk is full \(needs \d+ MB more\)"):
+            await client.upload(long_clip)  # known size: refused before a byte is stored
+        sid = client.require_session().session_id
+        data = long_clip.read_bytes()
+
+        async def chunked():  # type: ignore[no-untyped-def]
+            yield multipart_head()
+            for i in range(0, len(data), 65536):
+                yield data[i:i + 65536]
+            yield b"\r\n--b0undary--\r\n"
+
+        headers = {**client.headers(), "Content-Type": "multipart/form-data; boundary=b0undary"}
+        response = await client.http.post(client.url(f"/api/upload-video/nemo_agent/me/{sid}"),
+                                          content=chunked(), headers=headers)
+        assert response.status_code == 507  # no length given: the disk fills while it streams
+        assert "disk is full" in response.json()["message"]
+        assert spool_files(small_disk) == []
+        filler.unlink()
+        assert (await client.upload(long_clip)).duration > 19
+        assert spool_files(small_disk) == []
+    finally:
+        await client.aclose()
+        engine.stop()
+
+
+async def test_upload_cut_off_by_the_client_leaves_nothing(engine_factory, isolated_home: Path,
+                                                           long_clip: Path, tmp_path: Path) -> None:
+    stale = tmp_path / "engine" / "media" / "spool"
+    stale.mkdir(parents=True)
+    (stale / "tmpold.part").write_bytes(b"half an upload from a killed engine")
+    engine = engine_factory("engine")
+    assert spool_files(engine.data_dir) == []  # cleared at start
+    client = await open_client(engine, isolated_home)
+    try:
+        sid = client.require_session().session_id
+        data = long_clip.read_bytes()
+
+        async def interrupted():  # type: ignore[no-untyped-def]
+            yield multipart_head()
+            yield data[: len(data) // 2]
+            await asyncio.sleep(0.3)
+            raise KeyboardInterrupt  # Ctrl+C in the middle of the upload
+
+        headers = {**client.headers(), "Content-Type": "multipart/form-data; boundary=b0undary"}
+        with pytest.raises(KeyboardInterrupt):
+            await client.http.post(client.url(f"/api/upload-video/nemo_agent/me/{sid}"), content=interrupted(),
+                                   headers=headers)
+
+        async def spool_empty() -> bool:
+            return spool_files(engine.data_dir) == []
+
+        await wait_for(spool_empty, timeout=10)
+        assert (await client.upload(long_clip)).duration > 19  # and the engine still takes uploads
+    finally:
+        await client.aclose()

@@ -162,6 +162,8 @@ class ApiClient:
             raise Retryable("rate-limit", wait=retry_after)
         if status == 402:
             raise ApiError(message_for(None, 402), status=402)
+        if status == 507 and message and "{" not in message:  # the engine's disk is full: say how much it needs
+            raise ApiError(message[:300], status=507)
         if not isinstance(body, dict):
             if status >= 400:
                 raise ApiError(message_for(None, status), status=status)

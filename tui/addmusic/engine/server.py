@@ -31,7 +31,7 @@ from .jobs import RenderQueue
 from .media import MediaInfo
 from .store import Job, Store, User
 from .turns import TurnResult, run_turn, stream_turn
-from .uploads import ReceivedFile, UploadRejected, receive_files
+from .uploads import DISK_FULL, ReceivedFile, UploadRejected, check_room, clear_spool, receive_files
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,9 @@ class Engine:
         self.store = Store(config.data_dir / "engine.db", starting_credits=config.credits)
         self.media_dir = config.data_dir / "media"
         self.music_dir = config.data_dir / "music"
+        removed = clear_spool(self.media_dir / "spool")  # before front ends can find this engine
+        if removed:
+            log.info("removed %d upload leftovers of an interrupted run", removed)
         self.renders = RenderQueue(self.store, config.data_dir / "renders", self.music_path)
         self.open_requests = 0
         self.last_activity = time.monotonic()
@@ -208,10 +211,13 @@ class Engine:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 1024 * 1024:
             raise Failure(FILE_TOO_LARGE, "The file is larger than 500 MB. Compress or trim it first.")
+        expected = int(length) if length and length.isdigit() else 0
+        spool = self.media_dir / "spool"
         try:
-            received = await receive_files(content_type, request.stream(), self.media_dir / "spool")
+            check_room(spool, expected)
+            received = await receive_files(content_type, request.stream(), spool, expected_bytes=expected)
         except UploadRejected as exc:
-            raise Failure(exc.code, str(exc)) from None
+            raise Failure(exc.code, str(exc), status=507 if exc.code == DISK_FULL else 200) from None
         if not received:
             raise Failure(UNSUPPORTED_FILE, "No file was attached to the upload.")
         async with self.lock_for(session["session_id"]):
