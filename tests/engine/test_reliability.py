@@ -635,3 +635,38 @@ async def test_upload_cut_off_by_the_client_leaves_nothing(engine_factory, isola
         assert (await client.upload(long_clip)).duration > 19  # and the engine still takes uploads
     finally:
         await client.aclose()
+
+
+# --- item 8: render ids belong to their owner -------------------------------------------------------
+
+
+async def test_render_ids_are_scoped_to_their_owner(engine: EngineProcess, isolated_home: Path,
+                                                    short_clip: Path, tmp_path: Path) -> None:
+    from addmusic.protocol import api
+
+    alice = await open_client(engine, isolated_home)
+    mallory = await open_client(engine, tmp_path / "mallory-home")
+    try:
+        for client in (alice, mallory):
+            await client.upload(short_clip)
+        future = f"render_{int(time.time() * 1000) + 60_000}"  # an id alice's client will pick in a minute
+
+        async def submit(client: ApiClient, job_id: str) -> dict:
+            body = {"id": job_id, "sessionId": client.require_session().session_id,
+                    "draft": (await client.state()).draft.to_json(), "output": {"format": "mp4", "quality": "preview"}}
+            return await client._call("POST", api.RENDER, json=body)
+
+        squatted = await submit(mallory, future)
+        mine = await submit(alice, future)  # not "render id already used"
+        assert squatted["id"] == mine["id"] == future
+        for client in (alice, mallory):
+            status = await client.wait_render(future)
+            assert status.status == "completed", status.error
+        again = await submit(alice, future)  # the same id again from its owner: the same job, not a new one
+        assert again["status"] == "completed"
+        assert (await alice.credits()).frozen == 0
+        with pytest.raises(ApiError, match="not found"):
+            await alice.render_status("render_only_mallorys") if await submit(mallory, "render_only_mallorys") else None
+    finally:
+        await alice.aclose()
+        await mallory.aclose()
