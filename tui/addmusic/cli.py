@@ -294,8 +294,13 @@ def _run_async(coro_factory: Any, state: dict | None = None) -> int:
             presses += 1
             handle = state.get("export")
             if presses == 1 and handle is not None and handle.job_id:
-                print(f"\nThe render goes on in the engine. Collect it later with `addmusic-tui collect` "
-                      f"(saves to {handle.dest}). Press Ctrl+C again to stop waiting.", file=sys.stderr)
+                if handle.phase == "download":
+                    print(f"\nThe render is done; stopping now leaves it on the engine, and `addmusic-tui "
+                          f"collect` saves it to {handle.dest}. Press Ctrl+C again to stop the download.",
+                          file=sys.stderr)
+                else:
+                    print(f"\nThe render goes on in the engine. Collect it later with `addmusic-tui collect` "
+                          f"(saves to {handle.dest}). Press Ctrl+C again to stop waiting.", file=sys.stderr)
                 return
             assert task is not None
             task.cancel()

@@ -49,6 +49,20 @@ class _Part:
     hasher: object = field(default_factory=hashlib.sha256)
 
 
+# Browsers and httpx write a quote and line breaks in a form's filename as %22, %0A and %0D (the
+# HTML form encoding); only these three, so a real "%41" in a name stays as typed.
+_FORM_ESCAPES = {"%22": '"', "%0A": " ", "%0D": " ", "%0a": " ", "%0d": " "}
+
+
+def form_filename(raw: bytes) -> str:
+    """The file's name as its owner typed it: no folders, no line breaks, undecodable bytes as �."""
+    name = raw.decode("utf-8", "replace")
+    for escaped, plain in _FORM_ESCAPES.items():
+        name = name.replace(escaped, plain)
+    name = name.replace("\r", " ").replace("\n", " ")
+    return os.path.basename(name.replace("\\", "/")).strip() or "upload"
+
+
 async def receive_files(
     content_type: str, body: AsyncIterator[bytes], spool_dir: Path, *, limit: int = MAX_UPLOAD_BYTES,
     expected_bytes: int = 0,
@@ -87,7 +101,7 @@ async def receive_files(
         current.field_name = opts.get(b"name", b"").decode("utf-8", "replace")
         filename = opts.get(b"filename")
         if filename is not None:
-            current.filename = os.path.basename(filename.decode("utf-8", "replace")) or "upload"
+            current.filename = form_filename(filename)
             fd, name = tempfile.mkstemp(dir=spool_dir, suffix=".part")
             current.handle = os.fdopen(fd, "wb")
             current.path = Path(name)
