@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 import pytest
 
-from addmusic.client.api import ApiClient, ApiError
+from addmusic.client.api import ApiClient, ApiError, Session
 from addmusic.client.chat import chat_turn
 from addmusic.client.launcher import LOCAL_ENGINE_KEY
 from addmusic.engine import procs
@@ -670,3 +670,92 @@ async def test_render_ids_are_scoped_to_their_owner(engine: EngineProcess, isola
     finally:
         await alice.aclose()
         await mallory.aclose()
+
+
+# --- the "also" list ---------------------------------------------------------------------------------
+
+
+async def test_queue_reports_the_jobs_ahead(engine_factory, isolated_home: Path, long_clip: Path) -> None:
+    engine = engine_factory("engine", ADDMUSIC_RENDER_WORKERS="1")
+    client = await open_client(engine, isolated_home)
+    try:
+        await client.upload(long_clip)
+        draft = with_title((await client.state()).draft)
+        first = await client.submit_render(draft)
+        await asyncio.sleep(0.01)
+        second = await client.submit_render(draft)
+        seen: list[int] = []
+        status = await client.wait_render(second.job_id, queued=seen.append)
+        assert status.status == "completed"
+        assert seen and seen[0] == 1 and seen[-1] in (0, 1)  # "queued, 1 ahead" while the first renders
+        assert (await client.render_status(first.job_id)).status == "completed"
+    finally:
+        await client.aclose()
+
+
+async def test_awkward_file_names(engine: EngineProcess, isolated_home: Path, short_clip: Path,
+                                  tmp_path: Path) -> None:
+    from addmusic.client.files import check_upload
+
+    quoted = tmp_path / 'my "best" clip\nday 1.mp4'
+    quoted.write_bytes(short_clip.read_bytes())
+    raw_name = os.fsencode(tmp_path) + b"/clip-\xff\xfe.mp4"  # not UTF-8
+    undecodable = Path(os.fsdecode(raw_name))
+    undecodable.write_bytes(short_clip.read_bytes())
+    client = await open_client(engine, isolated_home)
+    try:
+        assert (await client.upload(quoted)).filename == 'my "best" clip day 1.mp4'  # not %22 / %0A
+        uploaded = await client.upload(undecodable)
+        assert uploaded.filename == "clip-\ufffd\ufffd.mp4"
+        summary = (await client.state()).draft.summary()
+        assert 'my "best" clip day 1.mp4' in summary and "%22" not in summary
+        missing = Path(os.fsdecode(os.fsencode(tmp_path) + b"/gone-\xff.mp4"))
+        with pytest.raises(ApiError) as info:
+            check_upload(missing)
+        str(info.value).encode("utf-8")  # printable: no lone surrogates
+    finally:
+        await client.aclose()
+
+
+async def test_idle_exit_waits_for_a_turn_whose_client_hung_up(engine_factory, isolated_home: Path,
+                                                               short_clip: Path) -> None:
+    engine = engine_factory("engine", ADDMUSIC_ENGINE_IDLE_S="0.3", ADDMUSIC_ENGINE_THINK_S="2.5")
+    client = await open_client(engine, isolated_home)
+    try:
+        await client.upload(short_clip)
+        session = client.require_session().session_id
+        stream = client.http.stream("POST", client.url("/run_sse"), headers=client.headers(), json={
+            "app_name": "nemo_agent", "user_id": "me", "session_id": session, "streaming": True,
+            "new_message": {"role": "user", "parts": [{"text": "add upbeat background music"}]}})
+        async with stream as response:
+            assert response.status_code == 200
+            async for _ in response.aiter_bytes():
+                break  # the first heartbeat: the turn has started; now hang up
+        await asyncio.sleep(1.5)
+        assert engine.process.poll() is None  # idle by requests, but a turn is still being applied
+        engine.process.wait(timeout=20)  # then it may go
+    finally:
+        await client.aclose()
+    again = EngineProcess(engine.data_dir, {})
+    try:
+        client = ApiClient(again.url, make_settings(isolated_home, again.url), account_key=LOCAL_ENGINE_KEY)
+        client.session = Session(session)
+        try:
+            assert "BGM" in (await client.state()).draft.summary()  # the edit landed
+        finally:
+            await client.aclose()
+    finally:
+        again.stop()
+
+
+def test_host_beyond_loopback_warns(tmp_path: Path) -> None:
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "addmusic.engine", "--data-dir", str(tmp_path / "e"),
+                             "--host", "0.0.0.0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stderr.readline()  # type: ignore[union-attr]
+        assert line.startswith("Warning: listening on 0.0.0.0 lets other machines reach this engine")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -224,7 +224,9 @@ async def run_one(client: Any, files: list[Path], messages: list[str], output: P
     state["export"] = handle
     path = await export(client, output, quality=quality, overwrite=overwrite, handle=handle,
                         progress=lambda phase, p: reporter.progress(
-                            "Rendering" if phase == "render" else "Downloading", p))
+                            "Rendering" if phase == "render" else "Downloading", p),
+                        queued=lambda ahead: reporter.note(
+                            f"Queued, {ahead} ahead" if ahead else "Queued, next to render"))
     state.pop("export", None)
     return path
 

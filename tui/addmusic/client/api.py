@@ -77,6 +77,7 @@ class RenderStatus:
     progress: float
     url: str | None = None
     error: str | None = None
+    ahead: int | None = None  # renders in front of this one while it waits (local engine)
 
     @property
     def finished(self) -> bool:
@@ -391,10 +392,16 @@ class ApiClient:
         return _render_status(await self._call("POST", api.cancel_path(job_id), idempotent=True), job_id)
 
     async def wait_render(self, job_id: str, progress: Progress | None = None,
-                          sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> RenderStatus:
+                          sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                          queued: Callable[[int], None] | None = None) -> RenderStatus:
+        """Poll until the render ends; `queued(n)` hears "n renders ahead" whenever n changes."""
         interval = self.settings.poll_interval(self.api_url)
+        last_ahead: int | None = None
         while True:
             status = await self.render_status(job_id)
+            if queued and status.ahead is not None and status.ahead != last_ahead:
+                last_ahead = status.ahead
+                queued(status.ahead)
             if progress:
                 progress(min(100.0, max(0.0, status.progress)))
             if status.finished:
@@ -474,5 +481,8 @@ def _render_status(data: Any, job_id: str) -> RenderStatus:
     error = inner.get("error") or data.get("error")
     if isinstance(error, dict):
         error = error.get("message")
+    ahead = inner.get("ahead")
     return RenderStatus(str(inner.get("id") or job_id), status, 100.0 if status == "completed" else progress,
-                        str(url) if url else None, str(error) if error else None)
+                        str(url) if url else None, str(error) if error else None,
+                        int(ahead) if isinstance(ahead, int) and not isinstance(ahead, bool) and ahead >= 0
+                        else None)

@@ -352,7 +352,8 @@ class Engine:
 
     @property
     def idle(self) -> bool:
-        return self.open_requests == 0 and not self.renders.busy
+        # a turn whose client hung up still finishes its edit (and a client may be polling for it)
+        return self.open_requests == 0 and not self.renders.busy and not self.background
 
     async def watch_idle(self) -> None:
         while True:
