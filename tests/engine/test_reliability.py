@@ -759,3 +759,33 @@ def test_host_beyond_loopback_warns(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_render_folder_stays_bounded(tmp_path: Path) -> None:
+    from addmusic.engine.jobs import KEEP_DOWNLOADED_S, KEEP_UNFETCHED_S, RenderQueue
+    from addmusic.engine.store import Job, Store
+
+    store = Store(tmp_path / "engine.db", starting_credits=10)
+    queue = RenderQueue(store, tmp_path / "renders", lambda media_id: tmp_path / f"{media_id}.wav", workers=1)
+    now = time.time()
+    cases = {  # job id: (status, finished ago, downloaded ago or None, kept?)
+        "fresh": ("completed", 60, None, True),
+        "fetched_just_now": ("completed", 120, 60, True),
+        "fetched_long_ago": ("completed", 2 * KEEP_DOWNLOADED_S, KEEP_DOWNLOADED_S + 60, False),
+        "never_fetched": ("completed", KEEP_UNFETCHED_S + 60, None, False),
+        "failed": ("failed", 1, None, False),
+    }
+    for job_id, (status, finished, downloaded, _kept) in cases.items():
+        job = Job(job_id, "anon_1", "s1", {}, "high", status, 100.0, None, None, 1)
+        store.add_job(job)
+        folder = queue.job_dir(job)
+        folder.mkdir(parents=True)
+        (folder / "output-1.mp4").write_bytes(b"video")
+        store.update_job("anon_1", job_id, finished=now - finished, output=str(folder / "output-1.mp4"),
+                         downloaded=None if downloaded is None else now - downloaded)
+    assert queue.remove_old_renders(now) == 3
+    for job_id, (_status, _finished, _downloaded, kept) in cases.items():
+        assert (tmp_path / "renders" / "anon_1" / job_id).exists() == kept, job_id
+    assert queue.remove_old_renders(now) == 0  # swept ones are not looked at again
+    assert store.job("anon_1", "never_fetched").output is None
+    store.close()

@@ -184,6 +184,10 @@ class RenderQueue:
                                                   "see the engine log."))
             finally:
                 self.running.pop(key, None)
+            try:
+                self.remove_old_renders()
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("old renders not cleared: %s", exc)
 
     async def _retrying(self, write: Callable[[], T], what: str) -> T:
         """Run a store call, retrying a transient lock with backoff and jitter."""
@@ -337,17 +341,24 @@ class RenderQueue:
         cleared = 0
         for job, finished, downloaded in self.store.finished_jobs():
             keep = KEEP_DOWNLOADED_S if downloaded else KEEP_UNFETCHED_S
-            if job.status == "completed" and now - (downloaded or finished or now) < keep:
-                continue
             folder = self.job_dir(job)
-            if folder.exists():
-                for item in sorted(folder.rglob("*"), reverse=True):
-                    with contextlib.suppress(OSError):
-                        item.rmdir() if item.is_dir() else item.unlink()
+            if job.status == "completed" and now - (downloaded or finished or _mtime(folder, now)) < keep:
+                continue
+            for item in sorted(folder.rglob("*"), reverse=True):
                 with contextlib.suppress(OSError):
-                    folder.rmdir()
-                cleared += 1
+                    item.rmdir() if item.is_dir() else item.unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            self.store.mark_swept(job.user_id, job.job_id)
+            cleared += 1
         return cleared
+
+
+def _mtime(path: Path, default: float) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return default
 
 
 def _expects_sound(draft: Any, sources: validate.Sources) -> bool:

@@ -320,7 +320,10 @@ class Engine:
 
     async def download(self, request: Request) -> Response:
         job = self._own_job(request)
-        if job.status != "completed" or not job.output or not Path(job.output).is_file():
+        if job.status == "completed" and not (job.output and Path(job.output).is_file()):
+            raise Failure(1, "This render was removed from the engine (a finished render is kept a week, or "
+                             "an hour after its download). Export again.", status=410)
+        if job.status != "completed":
             raise Failure(1, "render not finished", status=404)
         with contextlib.suppress(sqlite3.Error):  # only starts the clean-up clock
             self.store.mark_downloaded(job.user_id, job.job_id)

@@ -38,10 +38,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT NOT NULL, user_id TEXT NOT NULL, session_id TEXT NOT NULL,
     draft TEXT NOT NULL, quality TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL,
     output TEXT, error TEXT, cost INTEGER NOT NULL, created REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, finished REAL, downloaded REAL,
+    attempts INTEGER NOT NULL DEFAULT 0, finished REAL, downloaded REAL, swept REAL,
     PRIMARY KEY (user_id, job_id))"""
 _JOB_COLUMNS = ("job_id", "user_id", "session_id", "draft", "quality", "status", "progress", "output",
-                "error", "cost", "created", "attempts", "finished", "downloaded")
+                "error", "cost", "created", "attempts", "finished", "downloaded", "swept")
 
 
 BUSY_TIMEOUT_MS = 250
@@ -118,7 +118,8 @@ class Store:
         for token in plain:  # tokens were stored as issued: keep only their hashes
             self.db.execute("UPDATE tokens SET token=? WHERE token=?", (token_hash(token), token))
         job_columns = {r["name"] for r in self.db.execute("PRAGMA table_info(jobs)")}
-        for name, kind in (("attempts", "INTEGER NOT NULL DEFAULT 0"), ("finished", "REAL"), ("downloaded", "REAL")):
+        for name, kind in (("attempts", "INTEGER NOT NULL DEFAULT 0"), ("finished", "REAL"), ("downloaded", "REAL"),
+                           ("swept", "REAL")):
             if name not in job_columns:
                 self.db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
         sql = self.db.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='jobs'").fetchone()[0]
@@ -247,10 +248,15 @@ class Store:
         self.db.execute("UPDATE jobs SET downloaded=? WHERE user_id=? AND job_id=?", (time.time(), user_id, job_id))
 
     def finished_jobs(self) -> list[tuple[Job, float | None, float | None]]:
-        """Ended jobs with when they finished and when their output was downloaded."""
-        rows = self.db.execute(
-            "SELECT * FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')").fetchall()
+        """Ended jobs whose files are not swept yet, with when they finished and were downloaded."""
+        rows = self.db.execute("SELECT * FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')"
+                               " AND swept IS NULL").fetchall()
         return [(self._job(r), r["finished"], r["downloaded"]) for r in rows]
+
+    def mark_swept(self, user_id: str, job_id: str) -> None:
+        """Its files are removed: a later download says it is gone, a later sweep skips it."""
+        self.db.execute("UPDATE jobs SET swept=?, output=NULL WHERE user_id=? AND job_id=?",
+                        (time.time(), user_id, job_id))
 
     @staticmethod
     def _job(row: sqlite3.Row) -> Job:
