@@ -95,13 +95,19 @@ class RenderQueue:
     def job_dir(self, job: Job) -> Path:
         return self.renders_dir / job.user_id / job.job_id
 
+    def end_orphans(self) -> list[int]:
+        """Record this engine's ffmpeg children from now on, and end any an earlier engine for the
+        same data dir left running (they would still be writing into its render folders)."""
+        registry = procs.use_registry(self.renders_dir.parent / procs.REGISTRY_NAME)
+        ended = registry.end_orphans() if registry is not None else []
+        if ended:
+            log.warning("ended %d render process(es) an earlier engine left running: %s", len(ended), ended)
+        return ended
+
     def start(self) -> None:
         self.renders_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        registry = procs.use_registry(self.renders_dir.parent / procs.REGISTRY_NAME)
-        if registry is not None:
-            ended = registry.end_orphans()
-            if ended:
-                log.warning("ended %d render process(es) an earlier engine left running: %s", len(ended), ended)
+        if procs.registry() is None:
+            self.end_orphans()
         for job in self.store.jobs_in("pending", "processing"):
             log.info("re-running render %s interrupted by a stop", job.job_id)
             for stale in self.job_dir(job).glob("*.partial.mp4"):

@@ -175,6 +175,10 @@ def _proc_state(pid: int) -> str | None:
     return raw[raw.rfind(b")") + 2:].split()[0].decode()
 
 
+def registry() -> PidRegistry | None:
+    return _registry
+
+
 def use_registry(path: Path | None) -> PidRegistry | None:
     """Record children spawned from now on in `path` (None: stop recording)."""
     global _registry

@@ -97,6 +97,7 @@ class Engine:
         if removed:
             log.info("removed %d upload leftovers of an interrupted run", removed)
         self.renders = RenderQueue(self.store, config.data_dir / "renders", self.music_path)
+        self.renders.end_orphans()  # before front ends can find this engine
         self.open_requests = 0
         self.last_activity = time.monotonic()
         self.should_exit = asyncio.Event()
