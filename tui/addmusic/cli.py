@@ -224,7 +224,9 @@ async def run_one(client: Any, files: list[Path], messages: list[str], output: P
     state["export"] = handle
     path = await export(client, output, quality=quality, overwrite=overwrite, handle=handle,
                         progress=lambda phase, p: reporter.progress(
-                            "Rendering" if phase == "render" else "Downloading", p))
+                            "Rendering" if phase == "render" else "Downloading", p),
+                        queued=lambda ahead: reporter.note(
+                            f"Queued, {ahead} ahead" if ahead else "Queued, next to render"))
     state.pop("export", None)
     return path
 
@@ -294,8 +296,13 @@ def _run_async(coro_factory: Any, state: dict | None = None) -> int:
             presses += 1
             handle = state.get("export")
             if presses == 1 and handle is not None and handle.job_id:
-                print(f"\nThe render goes on in the engine. Collect it later with `addmusic-tui collect` "
-                      f"(saves to {handle.dest}). Press Ctrl+C again to stop waiting.", file=sys.stderr)
+                if handle.phase == "download":
+                    print(f"\nThe render is done; stopping now leaves it on the engine, and `addmusic-tui "
+                          f"collect` saves it to {handle.dest}. Press Ctrl+C again to stop the download.",
+                          file=sys.stderr)
+                else:
+                    print(f"\nThe render goes on in the engine. Collect it later with `addmusic-tui collect` "
+                          f"(saves to {handle.dest}). Press Ctrl+C again to stop waiting.", file=sys.stderr)
                 return
             assert task is not None
             task.cancel()

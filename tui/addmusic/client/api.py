@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ class RenderStatus:
     progress: float
     url: str | None = None
     error: str | None = None
+    ahead: int | None = None  # renders in front of this one while it waits (local engine)
 
     @property
     def finished(self) -> bool:
@@ -84,6 +86,25 @@ class RenderStatus:
 
 class SessionLost(ApiError):
     """The server forgot the session; a new one is already in place (`client.session`)."""
+
+
+class ConnectionLost(ApiError):
+    """The request may or may not have reached the server (no answer came back)."""
+
+
+# Idempotent calls (credits, state, poll, cancel, download) ride out a blip: a connection reset or
+# a 502/503/504 is tried again with exponential backoff and full jitter, at most RETRY_ATTEMPTS more
+# times (about 15 s in all), honouring Retry-After. Chat turns, uploads and render submissions never
+# repeat on their own: the user is told instead.
+RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_ATTEMPTS = 5
+RETRY_BASE_S, RETRY_CAP_S, RETRY_AFTER_CAP_S = 0.5, 8.0, 60.0
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds (HTTP dates are not used by these servers), or None."""
+    seconds = _number(value, -1.0)
+    return min(RETRY_AFTER_CAP_S, seconds) if seconds >= 0 else None
 
 
 class Retryable(Exception):
@@ -162,6 +183,8 @@ class ApiClient:
             raise Retryable("rate-limit", wait=retry_after)
         if status == 402:
             raise ApiError(message_for(None, 402), status=402)
+        if status == 507 and message and "{" not in message:  # the engine's disk is full: say how much it needs
+            raise ApiError(message[:300], status=507)
         if not isinstance(body, dict):
             if status >= 400:
                 raise ApiError(message_for(None, status), status=status)
@@ -185,12 +208,22 @@ class ApiClient:
         data = body.get("data")
         return data if data is not None else {k: v for k, v in body.items() if k not in ("code", "message")}
 
+    retry_base_s = RETRY_BASE_S  # instance attributes in tests, to keep them quick
+    retry_attempts = RETRY_ATTEMPTS
+
+    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return retry_after
+        return random.uniform(0, min(RETRY_CAP_S, self.retry_base_s * 2 ** attempt))
+
     async def _call(self, method: str, path: str, *, auth: bool = True, json: Any = None,
                     build: Callable[[], dict[str, Any]] | None = None,
-                    timeout: httpx.Timeout | None = None) -> Any:
+                    timeout: httpx.Timeout | None = None, idempotent: bool = False) -> Any:
         """Send with the retries API.md allows: once after re-auth (1001), once after sending a
-        client id (HTTP 400), once after a rate limit (429)."""
+        client id (HTTP 400), once after a rate limit (429); and for idempotent calls, a bounded
+        backoff over connection errors and 502/503/504."""
         retried: set[str] = set()
+        blips = 0
         while True:
             if auth:
                 await self.ensure_token()
@@ -201,13 +234,28 @@ class ApiClient:
                 response = await self.http.request(
                     method, self.url(path), headers=self.headers(auth=auth),
                     timeout=timeout or httpx.USE_CLIENT_DEFAULT, **kwargs)
+                if idempotent and response.status_code in RETRY_STATUSES and blips < self.retry_attempts:
+                    wait = self.backoff(blips, retry_after_seconds(response.headers.get("Retry-After")))
+                    blips += 1
+                    log.info("%s %s: HTTP %d, trying again in %.1f s", method, path, response.status_code, wait)
+                    await asyncio.sleep(wait)
+                    continue
                 return self.parse_response(response)
             except Retryable as retry:
                 await self.handle_retry(retry, retried)
-            except httpx.TimeoutException:
-                raise ApiError("The server did not answer in time. Check the connection and try again.") from None
-            except httpx.TransportError as exc:
-                raise ApiError(f"Cannot reach {self.describe()}: {type(exc).__name__}.") from None
+            except httpx.TransportError as exc:  # timeouts included
+                # a refused connection is rarely a blip (nothing listens): tried once more only
+                limit = 1 if isinstance(exc, httpx.ConnectError) else self.retry_attempts
+                if idempotent and blips < limit:
+                    wait = self.backoff(blips)
+                    blips += 1
+                    log.info("%s %s: %s, trying again in %.1f s", method, path, type(exc).__name__, wait)
+                    await asyncio.sleep(wait)
+                    continue
+                if isinstance(exc, httpx.TimeoutException):
+                    raise ConnectionLost("The server did not answer in time. Check the connection and "
+                                         "try again.") from None
+                raise ConnectionLost(f"Cannot reach {self.describe()}: {type(exc).__name__}.") from None
 
     async def handle_retry(self, retry: Retryable, retried: set[str]) -> None:
         """Apply the fix a retryable answer calls for, once per kind; raise when it comes back."""
@@ -281,14 +329,14 @@ class ApiClient:
     # --- plain endpoints -------------------------------------------------------------------
 
     async def credits(self) -> Balance:
-        data = await self._call("GET", api.CREDITS)
+        data = await self._call("GET", api.CREDITS, idempotent=True)
         available = int(_number(data.get("available")))
         frozen = int(_number(data.get("frozen")))
         return Balance(available, frozen, int(_number(data.get("total"), available + frozen)))
 
     async def state(self) -> SessionState:
         session = self.require_session()
-        data = await self._call("GET", api.state_path(session.session_id))
+        data = await self._call("GET", api.state_path(session.session_id), idempotent=True)
         state = data.get("state") if isinstance(data.get("state"), dict) else data
         return SessionState(
             session_id=str(data.get("session_id") or session.session_id),
@@ -299,49 +347,61 @@ class ApiClient:
 
     async def upload(self, path: Path, progress: Progress | None = None) -> UploadedFile:
         """Send one file, streamed from disk; checked first by extension, content and size."""
-        from .files import check_upload
+        from .files import check_upload, display_name
 
         kind = check_upload(path)
+        name = display_name(path)  # a non-UTF-8 name cannot go into the form as it is
         session = self.require_session()
         size = path.stat().st_size
 
         def build() -> dict[str, Any]:
             handle = _ProgressReader(path, size, progress)
-            return {"files": {"files": (path.name, handle, _mime(kind, path))}}
+            return {"files": {"files": (name, handle, _mime(kind, path))}}
 
         timeout = httpx.Timeout(60.0, connect=10.0, write=300.0, read=600.0)
         data = await self._call("POST", api.upload_path(session.session_id), build=build, timeout=timeout)
         files = data.get("files") if isinstance(data, dict) else None
         if not files:
-            raise ApiError(f"The server accepted {path.name} but reported no file.")
+            raise ApiError(f"The server accepted {name} but reported no file.")
         first = files[0]
         return UploadedFile(
-            filename=str(first.get("filename") or path.name), file_type=str(first.get("file_type") or kind),
+            filename=str(first.get("filename") or name), file_type=str(first.get("file_type") or kind),
             media_id=str(first.get("hash") or ""), duration=_number(first.get("duration")),
             width=int(_number(first.get("width"))), height=int(_number(first.get("height"))),
         )
 
     # --- render ------------------------------------------------------------------------------
 
-    async def submit_render(self, draft: Draft, quality: str = "high") -> RenderStatus:
+    @staticmethod
+    def new_render_id() -> str:
+        return f"render_{int(time.time() * 1000)}"
+
+    async def submit_render(self, draft: Draft, quality: str = "high", job_id: str | None = None) -> RenderStatus:
+        """Submit once; a lost answer raises ConnectionLost (the render may have started)."""
         session = self.require_session()
-        job_id = f"render_{int(time.time() * 1000)}"
+        job_id = job_id or self.new_render_id()
         body = {"id": job_id, "sessionId": session.session_id, "draft": draft.to_json(),
                 "output": {"format": "mp4", "quality": quality}}
         data = await self._call("POST", api.RENDER, json=body)
         return _render_status(data, job_id)
 
     async def render_status(self, job_id: str) -> RenderStatus:
-        return _render_status(await self._call("GET", api.render_path(job_id)), job_id)
+        return _render_status(await self._call("GET", api.render_path(job_id), idempotent=True), job_id)
 
     async def cancel_render(self, job_id: str) -> RenderStatus:
-        return _render_status(await self._call("POST", api.cancel_path(job_id)), job_id)
+        return _render_status(await self._call("POST", api.cancel_path(job_id), idempotent=True), job_id)
 
     async def wait_render(self, job_id: str, progress: Progress | None = None,
-                          sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> RenderStatus:
+                          sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                          queued: Callable[[int], None] | None = None) -> RenderStatus:
+        """Poll until the render ends; `queued(n)` hears "n renders ahead" whenever n changes."""
         interval = self.settings.poll_interval(self.api_url)
+        last_ahead: int | None = None
         while True:
             status = await self.render_status(job_id)
+            if queued and status.ahead is not None and status.ahead != last_ahead:
+                last_ahead = status.ahead
+                queued(status.ahead)
             if progress:
                 progress(min(100.0, max(0.0, status.progress)))
             if status.finished:
@@ -350,11 +410,23 @@ class ApiClient:
 
     async def download(self, url: str, dest: Path, progress: Progress | None = None, *,
                        overwrite: bool = False) -> Path:
-        from .files import download_to
+        """Download into `dest`, starting over after an interrupted transfer or a 502/503/504
+        (a download is idempotent: nothing is kept of a failed try)."""
+        from .files import DownloadInterrupted, download_to
 
         absolute = self.url(url) if not url.startswith(("http://", "https://")) else url
-        return await download_to(self.http, absolute, dest, self._headers_for(absolute), progress,
-                                 overwrite=overwrite)
+        attempt = 0
+        while True:
+            try:
+                return await download_to(self.http, absolute, dest, self._headers_for(absolute), progress,
+                                         overwrite=overwrite)
+            except DownloadInterrupted as exc:
+                if attempt >= self.retry_attempts:
+                    raise
+                wait = self.backoff(attempt, exc.retry_after)
+                attempt += 1
+                log.info("download interrupted (%s), trying again in %.1f s", exc, wait)
+                await asyncio.sleep(wait)
 
 
 class _ProgressReader:
@@ -409,5 +481,8 @@ def _render_status(data: Any, job_id: str) -> RenderStatus:
     error = inner.get("error") or data.get("error")
     if isinstance(error, dict):
         error = error.get("message")
+    ahead = inner.get("ahead")
     return RenderStatus(str(inner.get("id") or job_id), status, 100.0 if status == "completed" else progress,
-                        str(url) if url else None, str(error) if error else None)
+                        str(url) if url else None, str(error) if error else None,
+                        int(ahead) if isinstance(ahead, int) and not isinstance(ahead, bool) and ahead >= 0
+                        else None)

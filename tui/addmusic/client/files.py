@@ -3,11 +3,13 @@ half a file behind, output names, and the render ids remembered on disk."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -15,33 +17,62 @@ import httpx
 
 from ..protocol.errors import FILE_TOO_LARGE, UNSUPPORTED_FILE, ApiError, message_for
 from ..protocol.formats import MAX_UPLOAD_BYTES, SNIFF_BYTES, check_file_kind, kind_of_extension
-from .jsonfile import read_json, write_json
+from .jsonfile import private_dir, read_json, write_json
 
 Progress = Callable[[float], None]
 
 
+FREE_SPACE_MARGIN = 16 * 1024 * 1024  # left free on the user's disk after a download
+
+
+class DownloadInterrupted(ApiError):
+    """A download that may work when tried again (connection lost, cut short, HTTP 502-504)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return min(60.0, max(0.0, float(response.headers.get("Retry-After", ""))))
+    except ValueError:
+        return None
+
+
+def display_name(path: Path | str) -> str:
+    """A file name safe to print and to send: undecodable bytes (a non-UTF-8 name) shown as �."""
+    name = Path(path).name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def shown_path(path: Path | str) -> str:
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def check_upload(path: Path) -> str:
     """The media kind of `path`, or an ApiError saying what is wrong — before any byte is sent."""
+    shown, name = shown_path(path), display_name(path)
     if not path.exists():
-        raise ApiError(f"{path} does not exist.")
+        raise ApiError(f"{shown} does not exist.")
     if not path.is_file():
-        raise ApiError(f"{path} is not a file.")
+        raise ApiError(f"{shown} is not a file.")
     if kind_of_extension(path.name) is None:
-        raise ApiError(f"{path.name}: {message_for(UNSUPPORTED_FILE, None)}", code=UNSUPPORTED_FILE)
+        raise ApiError(f"{name}: {message_for(UNSUPPORTED_FILE, None)}", code=UNSUPPORTED_FILE)
     size = path.stat().st_size
     if size > MAX_UPLOAD_BYTES:
-        raise ApiError(f"{path.name} is {size / 1e6:.0f} MB. {message_for(FILE_TOO_LARGE, None)}",
+        raise ApiError(f"{name} is {size / 1e6:.0f} MB. {message_for(FILE_TOO_LARGE, None)}",
                        code=FILE_TOO_LARGE)
     if size == 0:
-        raise ApiError(f"{path.name} is empty.", code=UNSUPPORTED_FILE)
+        raise ApiError(f"{name} is empty.", code=UNSUPPORTED_FILE)
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:
-        raise ApiError(f"Cannot read {path.name}: {exc.strerror}.") from None
+        raise ApiError(f"Cannot read {name}: {exc.strerror}.") from None
     kind = check_file_kind(path.name, head)
     if kind is None:
-        raise ApiError(f"{path.name} does not look like a video, image or audio file. "
+        raise ApiError(f"{name} does not look like a video, image or audio file. "
                        f"{message_for(UNSUPPORTED_FILE, None)}", code=UNSUPPORTED_FILE)
     return kind
 
@@ -75,13 +106,17 @@ async def download_to(http: httpx.AsyncClient, url: str, dest: Path, headers: di
     timeout = httpx.Timeout(60.0, connect=10.0, read=120.0)
     try:
         async with http.stream("GET", url, headers=headers, timeout=timeout) as response:
+            if response.status_code in (502, 503, 504):
+                raise DownloadInterrupted(f"The download failed (HTTP {response.status_code}).",
+                                          retry_after=_retry_after(response))
             if response.status_code != 200:
-                raise ApiError(f"The download failed (HTTP {response.status_code}). Export again to retry.")
+                raise ApiError(f"The download failed (HTTP {response.status_code}).", status=response.status_code)
             total = int(response.headers.get("Content-Length") or 0)
             free = shutil.disk_usage(folder).free
-            if total and total + 16 * 1024 * 1024 > free:
-                raise ApiError(f"Not enough disk space in {folder}: the video needs {total / 1e6:.0f} MB "
-                               f"and {free / 1e6:.0f} MB are free. Free some space and export again.")
+            if total and total + FREE_SPACE_MARGIN > free:
+                raise ApiError(f"Not enough disk space in {folder}: the video needs {total / 1e6:.0f} MB, and "
+                               f"{FREE_SPACE_MARGIN // 1_000_000} MB are kept free besides; {free / 1e6:.0f} MB "
+                               "are free. Free some space and try again.")
             fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.", suffix=".part")
             tmp = Path(tmp_name)
             try:
@@ -93,14 +128,14 @@ async def download_to(http: httpx.AsyncClient, url: str, dest: Path, headers: di
                         if progress and total:
                             progress(min(100.0, 100.0 * received / total))
                 if total and received != total:
-                    raise ApiError("The download was cut short. Export again to retry.")
+                    raise DownloadInterrupted("The download was cut short.")
                 _move_into_place(tmp, dest, overwrite)
             except OSError as exc:
                 raise ApiError(f"Cannot write {dest}: {exc.strerror}. Check free space and permissions.") from None
             finally:
                 tmp.unlink(missing_ok=True)
     except httpx.TransportError as exc:
-        raise ApiError(f"The download was interrupted ({type(exc).__name__}). Export again to retry.") from None
+        raise DownloadInterrupted(f"The download was interrupted ({type(exc).__name__}).") from None
     if progress:
         progress(100.0)
     return dest
@@ -148,10 +183,25 @@ class PendingRenders:
 
     def add(self, pending: PendingRender) -> None:
         pending.created = pending.created or time.time()
-        self._write([p for p in self.all() if p.job_id != pending.job_id] + [pending])
+        with self._locked():
+            self._write([p for p in self.all() if p.job_id != pending.job_id] + [pending])
 
     def remove(self, job_id: str) -> None:
-        self._write([p for p in self.all() if p.job_id != job_id])
+        with self._locked():
+            self._write([p for p in self.all() if p.job_id != job_id])
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time across processes (several `run`s, the app, `collect`): each
+        read-modify-write sees the one before it, so no running render is forgotten."""
+        private_dir(self.path.parent)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def _write(self, items: list[PendingRender]) -> None:
         write_json(self.path, [asdict(p) for p in items])

@@ -19,8 +19,19 @@ def read_json(path: Path, default: Any) -> Any:
     return data if isinstance(data, type(default)) else default
 
 
-def write_json(path: Path, data: Any, *, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def private_dir(path: Path) -> Path:
+    """The client's data folder holds tokens and render ids: its owner's alone (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o700)
+    except OSError:
+        pass  # a folder we do not own: the files inside are still 0600
+    return path
+
+
+def write_json(path: Path, data: Any, *, mode: int = 0o600) -> None:
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(fd, mode)  # set before any byte is written: a token never sits in a readable file

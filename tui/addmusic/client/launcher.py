@@ -19,6 +19,7 @@ import httpx
 
 from ..protocol.errors import ApiError
 from ..protocol.local import read_lock
+from .jsonfile import private_dir
 
 START_TIMEOUT_S = 30.0
 LOCAL_ENGINE_KEY = "local-engine"  # the engine's port changes per start; its accounts do not
@@ -60,7 +61,8 @@ async def ensure_engine(engine_dir: Path, log_path: Path | None = None) -> str:
     url = await running_engine(engine_dir)
     if url:
         return url
-    engine_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(engine_dir.parent)
+    private_dir(engine_dir)
     spawn_lock = os.open(engine_dir / "spawn.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         await asyncio.to_thread(fcntl.flock, spawn_lock, fcntl.LOCK_EX)
@@ -74,8 +76,10 @@ async def ensure_engine(engine_dir: Path, log_path: Path | None = None) -> str:
 
 
 async def _start(engine_dir: Path, log_path: Path) -> str:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
+    private_dir(log_path.parent)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(log_fd, 0o600)  # an engine log from an earlier version may be 0644
+    with os.fdopen(log_fd, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "addmusic.engine", "--data-dir", str(engine_dir)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,

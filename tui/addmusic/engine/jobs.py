@@ -1,125 +1,386 @@
-"""Render jobs: a queue that runs one ffmpeg at a time (two cores), records progress in the store,
-settles frozen credits, and re-runs jobs that a stop interrupted."""
+"""Render jobs: a queue served by a small pool of workers (the pool follows the CPU count), progress
+in the store, credits settled, and jobs that a stop interrupted run again at the next start.
+
+What can go wrong and what happens then:
+- the engine is killed mid-render: its ffmpeg dies with it (procs.py); at the next start any
+  ffmpeg that escaped is ended, and the job runs again into a new file (one file per attempt,
+  so two writers never share one);
+- ffmpeg exits 0 with a broken file: the output is verified (verify.py) before it is completed;
+- the database is locked by another process or the disk is full: the worker logs it, retries the
+  write with backoff, fails the job with a reason when retrying cannot help, and keeps serving;
+  a credit settlement that could not be written is kept and written later.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import random
+import sqlite3
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
-from ..protocol.draft import Draft
+from . import procs, validate
 from .store import Job, Store
 
 log = logging.getLogger(__name__)
 
 FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-Bold.ttf"
+TERMINAL = ("completed", "failed", "cancelled")
+# Retrying a store write: 0.1 s doubling to 5 s, about two minutes in all, then the write waits
+# in memory and is tried again before each later job.
+RETRY_FIRST_S, RETRY_MAX_S, RETRY_TOTAL_S = 0.1, 5.0, 120.0
+# Finished renders are removed once downloaded (after this grace) or after this age unfetched.
+KEEP_DOWNLOADED_S = 3600.0
+KEEP_UNFETCHED_S = 7 * 24 * 3600.0
+UNSAVED_RETRY_S = 2.0
+T = TypeVar("T")
+Key = tuple[str, str]  # (user_id, job_id): render ids are unique per owner only
+
+
+def pool_size() -> int:
+    """Renders at once: one per two cores (ffmpeg's encoder is itself threaded), at least one."""
+    raw = os.environ.get("ADDMUSIC_RENDER_WORKERS", "")
+    if raw.isdigit() and int(raw) > 0:
+        return min(16, int(raw))
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+def transient(exc: BaseException) -> bool:
+    """A store error that goes away by itself (another process's lock), not a broken disk."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def people_words(exc: BaseException) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if "no space left" in lowered or "disk is full" in lowered or "database or disk is full" in lowered:
+        return "The engine's disk is full; free some space and export again."
+    return text
+
+
+@dataclass
+class _Outcome:
+    status: str
+    output: str | None = None
+    error: str | None = None
+    charged: int | None = None
 
 
 class RenderQueue:
-    def __init__(self, store: Store, renders_dir: Path, music_path: Callable[[str], Path]) -> None:
+    def __init__(self, store: Store, renders_dir: Path, music_path: Callable[[str], Path], *,
+                 workers: int | None = None) -> None:
         self.store = store
         self.renders_dir = renders_dir
-        self.music_path = music_path  # media id -> WAV path of generated music
-        self.queue: asyncio.Queue[str] = asyncio.Queue()
-        self.running: dict[str, asyncio.Task[None]] = {}
-        self._worker: asyncio.Task[None] | None = None
+        self.music_path = music_path  # generated media id -> its WAV
+        self.workers = workers or pool_size()
+        self.queue: asyncio.Queue[Key] = asyncio.Queue()
+        self.waiting: list[Key] = []  # queued, in order: for "queued, 2 ahead"
+        self.running: dict[Key, asyncio.Task[None]] = {}
+        # outcomes the store could not take (full disk): shown to polls and written when it can
+        self.unsaved: dict[Key, tuple[_Outcome, Callable[[], None]]] = {}
+        self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
 
     @property
     def busy(self) -> bool:
-        return bool(self.running) or not self.queue.empty()
+        return bool(self.running) or bool(self.waiting)
+
+    def job_dir(self, job: Job) -> Path:
+        return self.renders_dir / job.user_id / job.job_id
+
+    def end_orphans(self) -> list[int]:
+        """Record this engine's ffmpeg children from now on, and end any an earlier engine for the
+        same data dir left running (they would still be writing into its render folders)."""
+        registry = procs.use_registry(self.renders_dir.parent / procs.REGISTRY_NAME)
+        ended = registry.end_orphans() if registry is not None else []
+        if ended:
+            log.warning("ended %d render process(es) an earlier engine left running: %s", len(ended), ended)
+        return ended
 
     def start(self) -> None:
+        self.renders_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if procs.registry() is None:
+            self.end_orphans()
         for job in self.store.jobs_in("pending", "processing"):
             log.info("re-running render %s interrupted by a stop", job.job_id)
-            self.store.update_job(job.job_id, status="pending", progress=0.0)
-            self.queue.put_nowait(job.job_id)
-        self._worker = asyncio.create_task(self._run_forever())
+            for stale in self.job_dir(job).glob("*.partial.mp4"):
+                stale.unlink(missing_ok=True)
+            self.store.update_job(job.user_id, job.job_id, status="pending", progress=0.0)
+            self._enqueue((job.user_id, job.job_id))
+        self.remove_old_renders()
+        self._workers = [asyncio.create_task(self._serve(i)) for i in range(self.workers)]
 
     async def stop(self) -> None:
         """Stop ffmpeg children; their jobs stay pending and run again at the next start."""
         self._stopping = True
         for task in list(self.running.values()):
             task.cancel()
-        if self._worker:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, *self.running.values(), return_exceptions=True)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, *self.running.values(), return_exceptions=True)
+        self._flush_unsaved()
+
+    def _enqueue(self, key: Key) -> None:
+        self.waiting.append(key)
+        self.queue.put_nowait(key)
 
     def submit(self, job: Job) -> None:
         self.store.add_job(job)
-        self.queue.put_nowait(job.job_id)
+        self._enqueue((job.user_id, job.job_id))
 
-    def cancel(self, job_id: str) -> None:
-        job = self.store.job(job_id)
-        if job is None or job.status in ("completed", "failed", "cancelled"):
+    def ahead(self, job: Job) -> int | None:
+        """How many jobs are in front of this one (rendering or queued earlier); None when it is
+        not waiting."""
+        key = (job.user_id, job.job_id)
+        if key not in self.waiting:
+            return None
+        return self.waiting.index(key) + len(self.running)
+
+    def cancel(self, job: Job) -> None:
+        current = self.store.job(job.user_id, job.job_id)
+        if current is None or current.status in TERMINAL:
             return
-        self.store.update_job(job_id, status="cancelled")
+        self.store.update_job(job.user_id, job.job_id, status="cancelled")
         self.store.settle(job.user_id, job.cost, charge=False)
-        task = self.running.get(job_id)
+        key = (job.user_id, job.job_id)
+        with contextlib.suppress(ValueError):
+            self.waiting.remove(key)
+        task = self.running.get(key)
         if task:
             task.cancel()
 
-    async def _run_forever(self) -> None:
+    # --- the workers -----------------------------------------------------------------------
+
+    async def _serve(self, number: int) -> None:
+        """One worker: never stops on a job's error, only when the engine stops."""
         while True:
-            job_id = await self.queue.get()
-            job = self.store.job(job_id)
+            try:
+                key = await asyncio.wait_for(self.queue.get(), UNSAVED_RETRY_S if self.unsaved else None)
+            except TimeoutError:
+                self._flush_unsaved()
+                continue
+            with contextlib.suppress(ValueError):
+                self.waiting.remove(key)
+            self._flush_unsaved()
+            try:
+                job = await self._retrying(lambda k=key: self.store.job(*k), "read the render job")
+            except Exception:
+                log.exception("render worker %d: cannot read job %s; it runs again at the next start", number, key)
+                continue
             if job is None or job.status != "pending":
                 continue
             task = asyncio.create_task(self._run(job))
-            self.running[job_id] = task
+            self.running[key] = task
             try:
                 await task
             except asyncio.CancelledError:
                 if self._stopping:
                     raise
                 # only the job was cancelled (by the user): go on with the next one
+            except Exception:
+                log.exception("render %s: unexpected error; the worker goes on", job.job_id)
+                await self._finish(job, _Outcome("failed", error="The render failed inside the engine; "
+                                                  "see the engine log."))
             finally:
-                self.running.pop(job_id, None)
+                self.running.pop(key, None)
+            try:
+                self.remove_old_renders()
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("old renders not cleared: %s", exc)
+
+    async def _retrying(self, write: Callable[[], T], what: str) -> T:
+        """Run a store call, retrying a transient lock with backoff and jitter."""
+        delay, waited = RETRY_FIRST_S, 0.0
+        while True:
+            try:
+                return write()
+            except sqlite3.OperationalError as exc:
+                if not transient(exc) or waited >= RETRY_TOTAL_S:
+                    raise
+                log.warning("cannot %s (%s): retrying in %.1f s", what, exc, delay)
+                pause = delay * random.uniform(0.5, 1.0)
+                await asyncio.sleep(pause)
+                waited += pause
+                delay = min(RETRY_MAX_S, delay * 2)
+
+    def _flush_unsaved(self) -> None:
+        for key, (_outcome, write) in list(self.unsaved.items()):
+            try:
+                write()
+            except sqlite3.Error as exc:
+                log.warning("the outcome of render %s still cannot be saved (%s); trying again later", key[1], exc)
+                return
+            del self.unsaved[key]
+            log.info("the outcome of render %s is saved now", key[1])
+
+    def outcome_not_saved(self, job: Job) -> tuple[str, str | None] | None:
+        """(status, error) of a job that ended while the store could not record it."""
+        entry = self.unsaved.get((job.user_id, job.job_id))
+        return (entry[0].status, entry[0].error) if entry else None
+
+    async def _finish(self, job: Job, outcome: _Outcome) -> None:
+        """Record the outcome and settle the credits; when the store cannot take it, keep both
+        for later (credits never stay frozen for a job that has ended)."""
+
+        def write() -> None:
+            current = self.store.job(job.user_id, job.job_id)
+            if current is not None and current.status == "cancelled":
+                return  # cancelled meanwhile: already settled
+            fields: dict[str, Any] = {"status": outcome.status, "error": outcome.error}
+            if outcome.status == "completed":
+                fields.update(progress=100.0, output=outcome.output, finished=time.time())
+            self.store.update_job(job.user_id, job.job_id, **fields)
+            self.store.settle(job.user_id, job.cost, charge=outcome.status == "completed",
+                              charged=outcome.charged)
+
+        try:
+            await self._retrying(write, f"save render {job.job_id}")
+        except sqlite3.Error as exc:
+            log.error("render %s ended %s but cannot be saved (%s); kept to save later", job.job_id,
+                      outcome.status, exc)
+            self.unsaved[(job.user_id, job.job_id)] = (outcome, write)
+
+    def _progress_writer(self, job: Job) -> Callable[[float], None]:
+        last = -1.0
+
+        def on_progress(pct: float) -> None:
+            nonlocal last
+            if pct - last >= 0.5 or pct >= 100:  # keep store writes few
+                try:
+                    self.store.update_job(job.user_id, job.job_id, progress=round(pct, 1))
+                    last = pct
+                except sqlite3.Error as exc:  # progress is a nicety: a locked store must not stop ffmpeg
+                    log.debug("progress of %s not saved: %s", job.job_id, exc)
+
+        return on_progress
 
     async def _run(self, job: Job) -> None:
-        from .media import MediaInfo
         from .render import RenderError, build_plan, run_render
+        from .verify import Expected, OutputInvalid, verify_output
 
-        self.store.update_job(job.job_id, status="processing", progress=0.0)
-        out_dir = self.renders_dir / job.job_id
-        out_dir.mkdir(parents=True, exist_ok=True)
-        final = out_dir / "output.mp4"
-        partial = out_dir / "output.partial.mp4"
+        attempt = job.attempts + 1
         try:
-            draft = Draft.from_json(job.draft)
-            media = {
-                media_id: MediaInfo(path=path, **info)
-                for media_id, (path, info) in self.store.media(job.session_id).items()
-            }
-            audio = {s.src: self.music_path(s.src) for t in draft.tracks for s in t.segments
-                     if s.src and s.src not in media}
-            missing = [src for src, path in audio.items() if not path.is_file()]
-            if missing:
-                raise RenderError("The music for this edit is missing; ask for the music again.")
-            plan = build_plan(draft, media, audio, partial, quality=job.quality, font=FONT, workdir=out_dir)
-            last = -1.0
-
-            def on_progress(pct: float) -> None:
-                nonlocal last
-                if pct - last >= 0.5 or pct >= 100:  # keep store writes few
-                    last = pct
-                    self.store.update_job(job.job_id, progress=round(pct, 1))
-
-            await run_render(plan, on_progress)
+            await self._retrying(lambda: self.store.update_job(
+                job.user_id, job.job_id, status="processing", progress=0.0, attempts=attempt), "start a render")
+        except sqlite3.Error as exc:
+            log.error("render %s cannot start: %s", job.job_id, exc)
+            await self._finish(job, _Outcome("failed", error=people_words(exc)))
+            return
+        out_dir = self.job_dir(job)
+        # each attempt its own files: an ffmpeg left over from a killed engine can never write
+        # into the file this attempt hands over
+        partial = out_dir / f"attempt-{attempt}.partial.mp4"
+        final = out_dir / f"output-{attempt}.mp4"
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            sources = self._sources(job)
+            draft = validate.parse(job.draft)
+            validate.check_bounds(draft, sources, self._generated(job))
+            plan = build_plan(draft, sources.media, sources.audio, partial, quality=job.quality, font=FONT,
+                              workdir=out_dir)
+            await run_render(plan, self._progress_writer(job))
+            expected = Expected(
+                duration_ms=draft.end,
+                audio=_expects_sound(draft, sources),
+                full_decode=bool(getattr(plan, "reencode_video", True)),
+                fps=_fps(draft, sources),
+            )
+            real_ms = await asyncio.to_thread(verify_output, partial, expected)
             partial.replace(final)
         except asyncio.CancelledError:
             partial.unlink(missing_ok=True)
-            current = self.store.job(job.job_id)
-            if current and current.status == "processing":
-                self.store.update_job(job.job_id, status="pending", progress=0.0)  # stop, not cancel
+            with contextlib.suppress(sqlite3.Error):
+                current = self.store.job(job.user_id, job.job_id)
+                if current and current.status == "processing":
+                    self.store.update_job(job.user_id, job.job_id, status="pending", progress=0.0)  # a stop
             raise
-        except (RenderError, OSError, ValueError) as exc:
-            log.warning("render %s failed: %s", job.job_id, exc)
-            partial.unlink(missing_ok=True)
-            message = str(exc) if isinstance(exc, RenderError) else f"The render failed: {exc}"
-            self.store.update_job(job.job_id, status="failed", error=message)
-            self.store.settle(job.user_id, job.cost, charge=False)
+        except (RenderError, validate.DraftRejected) as exc:
+            await self._fail(job, partial, people_words(exc))
             return
-        self.store.update_job(job.job_id, status="completed", progress=100.0, output=str(final))
-        self.store.settle(job.user_id, job.cost, charge=True)
+        except OutputInvalid as exc:
+            await self._fail(job, partial, f"The render came out damaged ({exc}); nothing was saved. "
+                                           "Export again.")
+            return
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            words = people_words(exc)
+            await self._fail(job, partial, words if words != str(exc) else f"The render failed: {exc}")
+            return
+        charged = validate.cost_for(real_ms if real_ms else draft.end, job.quality)
+        await self._finish(job, _Outcome("completed", output=str(final), charged=charged))
+
+    async def _fail(self, job: Job, partial: Path, message: str) -> None:
+        log.warning("render %s failed: %s", job.job_id, message)
+        partial.unlink(missing_ok=True)
+        await self._finish(job, _Outcome("failed", error=message))
+
+    # --- the job's media, through the store ------------------------------------------------
+
+    def _generated(self, job: Job) -> dict[str, Any]:
+        session = self.store.session(job.session_id, job.user_id)
+        generated = (session or {}).get("state", {}).get("generated_media")
+        return generated if isinstance(generated, dict) else {}
+
+    def _sources(self, job: Job) -> validate.Sources:
+        """Every src of the job's draft, resolved in the job owner's own session."""
+        from .media import MediaInfo
+
+        if self.store.session(job.session_id, job.user_id) is None:
+            raise validate.DraftRejected("The session of this render is gone; start a new one.")
+        uploads = {media_id: MediaInfo(path=path, **info)
+                   for media_id, (path, info) in self.store.media(job.session_id).items()}
+        draft = validate.parse(job.draft)
+        return validate.resolve(draft, uploads, self._generated(job), self.music_path)
+
+    # --- the renders folder stays bounded --------------------------------------------------
+
+    def remove_old_renders(self, now: float | None = None) -> int:
+        """Remove finished renders that were downloaded over an hour ago, or never fetched in a
+        week, and every file of failed or cancelled jobs; return how many jobs were cleared."""
+        now = time.time() if now is None else now
+        cleared = 0
+        for job, finished, downloaded in self.store.finished_jobs():
+            keep = KEEP_DOWNLOADED_S if downloaded else KEEP_UNFETCHED_S
+            folder = self.job_dir(job)
+            if job.status == "completed" and now - (downloaded or finished or _mtime(folder, now)) < keep:
+                continue
+            for item in sorted(folder.rglob("*"), reverse=True):
+                with contextlib.suppress(OSError):
+                    item.rmdir() if item.is_dir() else item.unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+            self.store.mark_swept(job.user_id, job.job_id)
+            cleared += 1
+        return cleared
+
+
+def _mtime(path: Path, default: float) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return default
+
+
+def _expects_sound(draft: Any, sources: validate.Sources) -> bool:
+    from ..protocol.draft import AUDIO, VIDEO
+
+    for track in draft.tracks:
+        for seg in track.segments:
+            if seg.duration <= 0:
+                continue
+            if track.type == AUDIO:
+                return True
+            if track.type == VIDEO and seg.src in sources.media and sources.media[seg.src].has_audio:
+                return True
+    return False
+
+
+def _fps(draft: Any, sources: validate.Sources) -> float:
+    rates = [info.fps for info in sources.media.values() if info.kind == "video" and info.fps > 0]
+    return min(60.0, rates[0]) if rates else 30.0

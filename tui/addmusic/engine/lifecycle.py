@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import sys
 from pathlib import Path
 
@@ -20,8 +21,31 @@ class AlreadyRunning(Exception):
     pass
 
 
+def make_private(data_dir: Path) -> None:
+    """Everything the engine writes is its owner's alone: a umask for the process (files 0600 and
+    folders 0700 from their creation, SQLite's WAL and SHM included), and a one-time tightening of
+    what an earlier version left readable. Tokens, uploads and renders live here."""
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for root, dirs, files in os.walk(data_dir):
+        for name in dirs:
+            _tighten(Path(root) / name, 0o700)
+        for name in files:
+            _tighten(Path(root) / name, 0o600)
+    _tighten(data_dir, 0o700)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        st = path.lstat()
+        if not stat.S_ISLNK(st.st_mode) and stat.S_IMODE(st.st_mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o077 | (mode & 0o700))
+    except OSError:
+        pass
+
+
 def _hold_lock(data_dir: Path) -> int:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(data_dir)
     fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -46,6 +70,10 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
     from .server import EngineConfig, build_app
 
     fd = _hold_lock(data_dir)
+    if not _is_loopback(host):
+        print(f"Warning: listening on {host} lets other machines reach this engine. Anyone who can reach "
+              "the port can get a free token and use its credits, uploads and renders; there is no "
+              "TLS. Use the default 127.0.0.1 unless you know the network.", file=sys.stderr, flush=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -80,6 +108,17 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         os.ftruncate(fd, 0)
         os.close(fd)
         sock.close()
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

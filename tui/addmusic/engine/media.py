@@ -22,6 +22,9 @@ _PEAK_RATE = 8000
 _PEAK_BLOCK = 200  # samples per stored block maximum (25 ms at 8 kHz); memory stays small for long files
 
 
+MAX_DURATION_MS = 3 * 3600 * 1000  # the longest media and the longest timeline (validate.py)
+
+
 class MediaError(Exception):
     """A file the engine cannot use; the message is a sentence meant for the user."""
 
@@ -40,24 +43,40 @@ class MediaInfo:
     audio_codec: str
 
 
-def _duration_ms(container: av.container.InputContainer) -> int:
-    """The container's duration, or the streams' own, or — for files that declare none (some
-    WebM from browsers) — the end of the last packet found by demuxing."""
+def _declared_ms(container: av.container.InputContainer) -> int:
+    """What the container says: its duration, or the streams' own."""
     if container.duration:
         return int(container.duration // 1000)  # AV_TIME_BASE is microseconds
     best = 0.0
     for stream in container.streams:
         if stream.duration and stream.time_base:
             best = max(best, float(stream.duration * stream.time_base))
-    if best > 0:
-        return int(best * 1000)
+    return int(best * 1000)
+
+
+def _duration_ms(container: av.container.InputContainer) -> int:
+    """How long the media really lasts: where its last packet ends. A header can claim anything
+    (a 5 s clip patched to say 1000 hours), so the claim only tells where to look: seek to it
+    (landing on the last keyframe at or before it) and read the packets from there to the end.
+    Files that declare nothing (some WebM from browsers) are read from the start."""
+    declared = _declared_ms(container)
+    stream = (container.streams.video or container.streams.audio)[0]
+    start_us = container.start_time or 0
+    if declared > 0 and stream.time_base:
+        try:
+            target = int((declared / 1000 + start_us / 1e6) / stream.time_base)
+            container.seek(target, backward=True, any_frame=False, stream=stream)
+        except (av.FFmpegError, OverflowError, ValueError):
+            container.seek(0)
     end = 0.0
-    for packet in container.demux():
+    for packet in container.demux(stream):
         if packet.pts is None or packet.time_base is None:
             continue
         end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
-    return int(end * 1000)
-
+    real = int(end * 1000 - start_us / 1000)
+    if real <= 0:
+        return declared
+    return real
 
 def _fps(stream: av.video.stream.VideoStream) -> float:
     for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
@@ -124,6 +143,9 @@ def probe(path: Path) -> MediaInfo:
         duration = 0 if kind == "image" else _duration_ms(container)
         if kind != "image" and duration <= 0:
             raise MediaError(f"{name} is empty: it lasts no time at all.")
+        if duration > MAX_DURATION_MS:
+            raise MediaError(f"{name} lasts {duration / 3_600_000:.1f} hours; the engine works with clips and "
+                             f"songs of up to {MAX_DURATION_MS // 3_600_000} hours. Trim it first.")
     except av.FFmpegError as exc:
         raise MediaError(f"{name} could not be read to the end ({_reason(exc)}).") from exc
     finally:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from addmusic.protocol.draft import AUDIO, TEXT, VIDEO, Draft, Segment
 
+from . import procs
 from .media import MediaInfo
 
 FONT = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-Bold.ttf"
@@ -540,7 +541,7 @@ async def run_render(
         ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     plan.output.parent.mkdir(parents=True, exist_ok=True)
     try:
-        proc = await asyncio.create_subprocess_exec(
+        proc = await procs.spawn(  # dies with the engine; recorded so a restart can end an orphan
             *plan.args(ffmpeg),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,

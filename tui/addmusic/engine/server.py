@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
-import math
 import os
 import re
 import shutil
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,14 +26,20 @@ from ..protocol import api
 from ..protocol.draft import AUDIO, VIDEO, Draft, Segment, Track
 from ..protocol.errors import BAD_TOKEN, FILE_TOO_LARGE, NO_CREDITS, SESSION_NOT_FOUND, UNSUPPORTED_FILE
 from ..protocol.formats import MAX_UPLOAD_BYTES
+from . import validate
 from .jobs import RenderQueue
+from .media import MediaInfo
 from .store import Job, Store, User
 from .turns import TurnResult, run_turn, stream_turn
-from .uploads import ReceivedFile, UploadRejected, receive_files
+from .uploads import DISK_FULL, ReceivedFile, UploadRejected, check_room, clear_spool, receive_files
 
 log = logging.getLogger(__name__)
 
 NOT_EXPORTABLE = 3001
+DRAFT_REJECTED = 3002
+MEDIA_UNUSABLE = 4003  # a supported type that cannot be used: damaged, empty, too long
+MAX_JSON_BODY = 256 * 1024  # sessions, chat turns
+MAX_RENDER_BODY = 2 * 1024 * 1024  # a render request carries its draft: 400 segments fit many times over
 IMAGE_SECONDS = 3000  # a still image becomes a 3 s shot
 
 
@@ -86,7 +93,11 @@ class Engine:
         self.store = Store(config.data_dir / "engine.db", starting_credits=config.credits)
         self.media_dir = config.data_dir / "media"
         self.music_dir = config.data_dir / "music"
+        removed = clear_spool(self.media_dir / "spool")  # before front ends can find this engine
+        if removed:
+            log.info("removed %d upload leftovers of an interrupted run", removed)
         self.renders = RenderQueue(self.store, config.data_dir / "renders", self.music_path)
+        self.renders.end_orphans()  # before front ends can find this engine
         self.open_requests = 0
         self.last_activity = time.monotonic()
         self.should_exit = asyncio.Event()
@@ -201,10 +212,13 @@ class Engine:
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_UPLOAD_BYTES + 1024 * 1024:
             raise Failure(FILE_TOO_LARGE, "The file is larger than 500 MB. Compress or trim it first.")
+        expected = int(length) if length and length.isdigit() else 0
+        spool = self.media_dir / "spool"
         try:
-            received = await receive_files(content_type, request.stream(), self.media_dir / "spool")
+            check_room(spool, expected)
+            received = await receive_files(content_type, request.stream(), spool, expected_bytes=expected)
         except UploadRejected as exc:
-            raise Failure(exc.code, str(exc)) from None
+            raise Failure(exc.code, str(exc), status=507 if exc.code == DISK_FULL else 200) from None
         if not received:
             raise Failure(UNSUPPORTED_FILE, "No file was attached to the upload.")
         async with self.lock_for(session["session_id"]):
@@ -223,12 +237,16 @@ class Engine:
         media_id = item.digest[:16]
         suffix = Path(item.filename).suffix.lower() or ".bin"
         target = self.media_dir / f"{media_id}{suffix}"
-        if not target.exists():
+        moved = not target.exists()
+        if moved:
             shutil.move(str(item.path), target)
         try:
             info = await asyncio.to_thread(probe, target)
         except MediaError as exc:
-            raise Failure(UNSUPPORTED_FILE, f"{item.filename}: {exc}") from None
+            if moved:
+                target.unlink(missing_ok=True)  # nothing of a refused upload stays on disk
+            # the real reason (damaged, empty, too long), not "file type not supported"
+            raise Failure(MEDIA_UNUSABLE, str(exc).replace(target.name, item.filename)) from None
         record = {k: v for k, v in dataclasses.asdict(info).items() if k != "path"}
         self.store.add_media(media_id, session["session_id"], target, record)
         state = session["state"]
@@ -258,28 +276,39 @@ class Engine:
         user = self.user(request)
         if not self.attributed(request):
             raise Failure(402, "export blocked: missing attribution headers", status=402)
-        body = await _json_body(request)
+        body = await _json_body(request, limit=MAX_RENDER_BODY)
         job_id = str(body.get("id") or "")
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", job_id):
             raise Failure(1, "render id missing or malformed", status=400)
-        existing = self.store.job(job_id)
+        existing = self.store.job(user.user_id, job_id)  # ids are per owner: another's never collides
         if existing is not None:
-            if existing.user_id != user.user_id:
-                raise Failure(1, "render id already used", status=409)
             return ok(self._job_view(existing, request))
         session = self.session(str(body.get("sessionId") or ""), user)
         draft_raw = body.get("draft") or session["state"].get("draft")
-        draft = Draft.from_json(draft_raw)
-        if not draft.exportable:
-            raise Failure(NOT_EXPORTABLE, "Nothing to export yet: upload a clip first.")
+        try:
+            draft = validate.parse(draft_raw)
+            if not draft.exportable:
+                raise Failure(NOT_EXPORTABLE, "Nothing to export yet: upload a clip first.")
+            generated = session["state"].get("generated_media")
+            generated = generated if isinstance(generated, dict) else {}
+            uploads = {media_id: MediaInfo(path=path, **info)
+                       for media_id, (path, info) in self.store.media(session["session_id"]).items()}
+            sources = validate.resolve(draft, uploads, generated, self.music_path)
+            validate.check_bounds(draft, sources, generated)
+        except validate.DraftRejected as exc:
+            raise Failure(DRAFT_REJECTED, str(exc), status=422) from None
         output = body.get("output") if isinstance(body.get("output"), dict) else {}
         quality = "preview" if output.get("quality") == "preview" else "high"
-        cost = 1 if quality == "preview" else max(1, math.ceil(draft.end / 30_000))
+        cost = validate.cost_for(draft.end, quality)  # frozen now; the real output length is charged
         if not self.store.freeze(user.user_id, cost):
             raise Failure(NO_CREDITS, "no credits left", status=403)
         job = Job(job_id, user.user_id, session["session_id"], draft.to_json(), quality, "pending", 0.0,
                   None, None, cost)
-        self.renders.submit(job)
+        try:
+            self.renders.submit(job)
+        except BaseException:
+            self.store.settle(user.user_id, cost, charge=False)
+            raise
         return ok(self._job_view(job, request))
 
     async def render_status(self, request: Request) -> Response:
@@ -287,26 +316,38 @@ class Engine:
 
     async def cancel_render(self, request: Request) -> Response:
         job = self._own_job(request)
-        self.renders.cancel(job.job_id)
-        return ok(self._job_view(self.store.job(job.job_id) or job, request))
+        self.renders.cancel(job)
+        return ok(self._job_view(self.store.job(job.user_id, job.job_id) or job, request))
 
     async def download(self, request: Request) -> Response:
         job = self._own_job(request)
-        if job.status != "completed" or not job.output or not Path(job.output).is_file():
+        if job.status == "completed" and not (job.output and Path(job.output).is_file()):
+            raise Failure(1, "This render was removed from the engine (a finished render is kept a week, or "
+                             "an hour after its download). Export again.", status=410)
+        if job.status != "completed":
             raise Failure(1, "render not finished", status=404)
+        with contextlib.suppress(sqlite3.Error):  # only starts the clean-up clock
+            self.store.mark_downloaded(job.user_id, job.job_id)
         return FileResponse(job.output, media_type="video/mp4", filename=f"{job.job_id}.mp4")
 
     def _own_job(self, request: Request) -> Job:
         user = self.user(request)
-        job = self.store.job(request.path_params["job_id"])
-        if job is None or job.user_id != user.user_id:
+        job = self.store.job(user.user_id, request.path_params["job_id"])
+        if job is None:
             raise Failure(1, "render job not found", status=404)
         return job
 
     def _job_view(self, job: Job, request: Request) -> dict[str, Any]:
+        unsaved = self.renders.outcome_not_saved(job)
+        if unsaved is not None and unsaved[0] != "completed":  # ended while the store could not record it
+            job = dataclasses.replace(job, status=unsaved[0], error=unsaved[1])
         view: dict[str, Any] = {"id": job.job_id, "status": job.status, "progress": job.progress}
         if job.status == "completed":
             view["output"] = {"url": str(request.url_for("download", job_id=job.job_id))}
+        if job.status == "pending":
+            ahead = self.renders.ahead(job)
+            if ahead is not None:
+                view["ahead"] = ahead  # jobs rendering or queued before this one
         if job.error:
             view["error"] = job.error
         return view
@@ -315,7 +356,8 @@ class Engine:
 
     @property
     def idle(self) -> bool:
-        return self.open_requests == 0 and not self.renders.busy
+        # a turn whose client hung up still finishes its edit (and a client may be polling for it)
+        return self.open_requests == 0 and not self.renders.busy and not self.background
 
     async def watch_idle(self) -> None:
         while True:
@@ -344,10 +386,21 @@ def _append(draft: Draft, track_type: int, seg: Segment) -> None:
     track.segments.append(seg)
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
+async def _json_body(request: Request, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+    """The JSON object a request carries, read no further than `limit` bytes."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise Failure(1, f"request body larger than {limit // 1024} KB", status=413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Failure(1, f"request body larger than {limit // 1024} KB", status=413)
+        chunks.append(chunk)
     try:
-        body = await request.json()
-    except ValueError:
+        body = json.loads(b"".join(chunks))
+    except (ValueError, RecursionError):
         raise Failure(1, "request body is not JSON", status=400) from None
     return body if isinstance(body, dict) else {}
 
@@ -388,6 +441,15 @@ def build_app(config: EngineConfig) -> tuple[Any, Engine]:
                 return await handler(request)
             except Failure as exc:
                 return fail(exc.code, exc.message, exc.status)
+            except sqlite3.OperationalError as exc:
+                # another process holds the database, or its disk is full: say so, and let the
+                # client's retry (it honours Retry-After) try again instead of a bare 500
+                log.warning("%s %s: store unavailable: %s", request.method, request.url.path, exc)
+                busy = "locked" in str(exc).lower() or "busy" in str(exc).lower()
+                message = ("the engine's database is busy; try again" if busy
+                           else "the engine cannot write its database (is its disk full?)")
+                return JSONResponse({"code": 5030, "message": message, "data": None}, status_code=503,
+                                    headers={"Retry-After": "1"})
 
         return Route(path, endpoint, methods=[method], name=name or handler.__name__)
 

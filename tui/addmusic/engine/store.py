@@ -7,7 +7,10 @@ for long.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import time
@@ -28,11 +31,33 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS media (
     media_id TEXT NOT NULL, session_id TEXT NOT NULL, path TEXT NOT NULL, info TEXT NOT NULL,
     PRIMARY KEY (media_id, session_id));
-CREATE TABLE IF NOT EXISTS jobs (
-    job_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, session_id TEXT NOT NULL,
-    draft TEXT NOT NULL, quality TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL,
-    output TEXT, error TEXT, cost INTEGER NOT NULL, created REAL NOT NULL);
 """
+# Render ids are the client's choice, so they are unique per owner only (two users may pick the same).
+_JOBS_TABLE = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT NOT NULL, user_id TEXT NOT NULL, session_id TEXT NOT NULL,
+    draft TEXT NOT NULL, quality TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL,
+    output TEXT, error TEXT, cost INTEGER NOT NULL, created REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, finished REAL, downloaded REAL, swept REAL,
+    PRIMARY KEY (user_id, job_id))"""
+_JOB_COLUMNS = ("job_id", "user_id", "session_id", "draft", "quality", "status", "progress", "output",
+                "error", "cost", "created", "attempts", "finished", "downloaded", "swept")
+
+
+BUSY_TIMEOUT_MS = 250
+_HASHED = "sha256:"
+
+
+def token_hash(token: str) -> str:
+    """What the tokens table keeps: a leaked database or WAL file gives no usable token."""
+    return _HASHED + hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def private_dir(path: Path) -> Path:
+    """A folder only its owner can enter (0700), made or tightened."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
 
 
 def empty_state() -> dict[str, Any]:
@@ -60,19 +85,57 @@ class Job:
     output: str | None
     error: str | None
     cost: int
+    attempts: int = 0  # render attempts started; each writes its own file
 
 
 class Store:
     def __init__(self, path: Path, *, starting_credits: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        # made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the same mode
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)  # a database left by an earlier version may be 0644
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
+        # A short wait for another writer's lock: the connection lives on the event loop, which must
+        # not stall; the render worker retries on top of this with backoff (jobs.py).
+        self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
         except sqlite3.OperationalError:
             pass  # network filesystems may refuse WAL; the default journal still works
+        for suffix in ("-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(f"{path}{suffix}", 0o600)
         self.db.executescript(SCHEMA)
+        self.db.execute(_JOBS_TABLE)
+        self._migrate()
         self.starting_credits = starting_credits
+
+    def _migrate(self) -> None:
+        """Bring a database made by an earlier version up to this schema."""
+        plain = [r["token"] for r in self.db.execute("SELECT token FROM tokens")
+                 if not r["token"].startswith(_HASHED)]
+        for token in plain:  # tokens were stored as issued: keep only their hashes
+            self.db.execute("UPDATE tokens SET token=? WHERE token=?", (token_hash(token), token))
+        job_columns = {r["name"] for r in self.db.execute("PRAGMA table_info(jobs)")}
+        for name, kind in (("attempts", "INTEGER NOT NULL DEFAULT 0"), ("finished", "REAL"), ("downloaded", "REAL"),
+                           ("swept", "REAL")):
+            if name not in job_columns:
+                self.db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+        sql = self.db.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='jobs'").fetchone()[0]
+        if "PRIMARY KEY (user_id, job_id)" not in sql:
+            # render ids were global: one user could take another's future id; now each owner has its own
+            columns = ", ".join(_JOB_COLUMNS)
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("ALTER TABLE jobs RENAME TO jobs_global_ids")
+                self.db.execute(_JOBS_TABLE)
+                self.db.execute(f"INSERT INTO jobs ({columns}) SELECT {columns} FROM jobs_global_ids")
+                self.db.execute("DROP TABLE jobs_global_ids")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -94,11 +157,12 @@ class Store:
     def issue_token(self, user_id: str, ttl_s: float) -> tuple[str, float]:
         token = "nmv_usr_" + secrets.token_urlsafe(24)
         expires = time.time() + ttl_s
-        self.db.execute("INSERT INTO tokens VALUES (?,?,?)", (token, user_id, expires))
+        self.db.execute("INSERT INTO tokens VALUES (?,?,?)", (token_hash(token), user_id, expires))
         return token, expires
 
     def user_for_token(self, token: str) -> User | None:
-        row = self.db.execute("SELECT user_id, expires_at FROM tokens WHERE token=?", (token,)).fetchone()
+        row = self.db.execute("SELECT user_id, expires_at FROM tokens WHERE token=?",
+                              (token_hash(token),)).fetchone()
         if row is None or row["expires_at"] < time.time():
             return None
         return self.user(row["user_id"])
@@ -110,9 +174,11 @@ class Store:
         )
         return cur.rowcount == 1
 
-    def settle(self, user_id: str, amount: int, *, charge: bool) -> None:
-        """Release frozen credits: spent when the work succeeded, returned when it did not."""
-        refund = 0 if charge else amount
+    def settle(self, user_id: str, amount: int, *, charge: bool, charged: int | None = None) -> None:
+        """Release frozen credits: spent when the work succeeded (`charged` of them when the real
+        cost came out lower), returned when it did not."""
+        spent = min(amount, amount if charged is None else max(0, charged)) if charge else 0
+        refund = amount - spent
         self.db.execute(
             "UPDATE users SET frozen=MAX(0, frozen-?), available=available+? WHERE user_id=?",
             (amount, refund, user_id),
@@ -158,13 +224,13 @@ class Store:
 
     def add_job(self, job: Job) -> None:
         self.db.execute(
-            "INSERT INTO jobs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS[:12])}) VALUES ({','.join('?' * 12)})",
             (job.job_id, job.user_id, job.session_id, json.dumps(job.draft), job.quality, job.status,
-             job.progress, job.output, job.error, job.cost, time.time()),
+             job.progress, job.output, job.error, job.cost, time.time(), job.attempts),
         )
 
-    def job(self, job_id: str) -> Job | None:
-        row = self.db.execute("SELECT * FROM jobs WHERE job_id=?", (job_id,)).fetchone()
+    def job(self, user_id: str, job_id: str) -> Job | None:
+        row = self.db.execute("SELECT * FROM jobs WHERE user_id=? AND job_id=?", (user_id, job_id)).fetchone()
         return self._job(row) if row else None
 
     def jobs_in(self, *statuses: str) -> list[Job]:
@@ -174,11 +240,25 @@ class Store:
         ).fetchall()
         return [self._job(r) for r in rows]
 
-    def update_job(self, job_id: str, **fields: Any) -> None:
+    def update_job(self, user_id: str, job_id: str, **fields: Any) -> None:
         names = ", ".join(f"{k}=?" for k in fields)
-        self.db.execute(f"UPDATE jobs SET {names} WHERE job_id=?", (*fields.values(), job_id))
+        self.db.execute(f"UPDATE jobs SET {names} WHERE user_id=? AND job_id=?", (*fields.values(), user_id, job_id))
+
+    def mark_downloaded(self, user_id: str, job_id: str) -> None:
+        self.db.execute("UPDATE jobs SET downloaded=? WHERE user_id=? AND job_id=?", (time.time(), user_id, job_id))
+
+    def finished_jobs(self) -> list[tuple[Job, float | None, float | None]]:
+        """Ended jobs whose files are not swept yet, with when they finished and were downloaded."""
+        rows = self.db.execute("SELECT * FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')"
+                               " AND swept IS NULL").fetchall()
+        return [(self._job(r), r["finished"], r["downloaded"]) for r in rows]
+
+    def mark_swept(self, user_id: str, job_id: str) -> None:
+        """Its files are removed: a later download says it is gone, a later sweep skips it."""
+        self.db.execute("UPDATE jobs SET swept=?, output=NULL WHERE user_id=? AND job_id=?",
+                        (time.time(), user_id, job_id))
 
     @staticmethod
     def _job(row: sqlite3.Row) -> Job:
         return Job(row["job_id"], row["user_id"], row["session_id"], json.loads(row["draft"]), row["quality"],
-                   row["status"], row["progress"], row["output"], row["error"], row["cost"])
+                   row["status"], row["progress"], row["output"], row["error"], row["cost"], row["attempts"])

@@ -21,7 +21,7 @@ _SEGMENT_KEYS = ("id", "n", "src", "st", "d", "in", "v", "fi", "fo", "duck", "tx
 def _int(value: Any, default: int = 0) -> int:
     try:
         return int(round(float(value)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity
         return default
 
 
@@ -79,6 +79,8 @@ class Segment:
             "pos": self.position, "wf": self.waveform,
         }
         out.update({k: v for k, v in optional.items() if v not in (None, "", 0, False)})
+        if self.volume == 0:  # muted is a value, not an absence (absent reads as 100)
+            out["v"] = 0
         return out
 
 

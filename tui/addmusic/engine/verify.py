@@ -1,0 +1,116 @@
+"""Checking a finished render before it is called completed: a file that cannot be played, that
+lacks a stream, that is shorter or longer than the plan, or that does not decode, is never handed
+to the user.
+
+The decode check costs what the render cost at most: a re-encoded picture is decoded in full (the
+encoder just spent far longer writing it), a copied one only at its start and its last group of
+pictures (the copy took seconds; decoding the whole source would take longer than the render),
+while every packet is still read, so a broken index or a truncated tail shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import av.logging
+
+# A frame or two of picture plus one AAC frame of sound (21 ms at 48 kHz) and container rounding.
+FRAME_SLACK = 2
+MIN_SLACK_MS = 60
+
+
+class OutputInvalid(Exception):
+    """The render's output is not what the plan promised; the message is for people."""
+
+
+@dataclass
+class Expected:
+    duration_ms: int
+    video: bool = True
+    audio: bool = False
+    full_decode: bool = True  # False when the video stream was copied from the source
+    fps: float = 30.0
+
+    @property
+    def slack_ms(self) -> float:
+        return max(MIN_SLACK_MS, FRAME_SLACK * 1000 / max(1.0, self.fps) + 25)
+
+
+def verify_output(path: Path, expected: Expected) -> int:
+    """Raise OutputInvalid unless `path` is a playable MP4 matching `expected`; return its real
+    duration in ms (how far its streams reach)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise OutputInvalid("the render left no file") from None
+    if size == 0:
+        raise OutputInvalid("the render left an empty file")
+    if av.logging.get_level() is None:
+        av.logging.set_level(av.logging.ERROR)  # decode errors reach the capture below (and the log)
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError) as exc:
+        raise OutputInvalid(f"the file cannot be opened ({_short(exc)})") from None
+    with container:
+        video = container.streams.video[0] if container.streams.video else None
+        audio = container.streams.audio[0] if container.streams.audio else None
+        if expected.video and video is None:
+            raise OutputInvalid("the file has no picture")
+        if expected.audio and audio is None:
+            raise OutputInvalid("the file has no sound")
+        declared = (container.duration or 0) / 1000  # microseconds -> ms
+        if abs(declared - expected.duration_ms) > expected.slack_ms:
+            raise OutputInvalid(
+                f"it lasts {declared / 1000:.2f} s instead of {expected.duration_ms / 1000:.2f} s")
+        with av.logging.Capture() as logs:
+            try:
+                ends = _decode(container, video, audio, expected.full_decode)
+            except av.FFmpegError as exc:
+                raise OutputInvalid(f"it does not decode ({_short(exc)})") from None
+        errors = [text.strip() for level, _name, text in logs if level <= av.logging.ERROR]
+        if errors:
+            raise OutputInvalid(f"it does not decode cleanly ({len(errors)} errors, first: {errors[0]})")
+        for kind, end_ms in ends.items():
+            if end_ms < expected.duration_ms - expected.slack_ms - 50:
+                raise OutputInvalid(f"its {kind} stops at {end_ms / 1000:.2f} s of "
+                                    f"{expected.duration_ms / 1000:.2f} s")
+        return round(max(ends.values(), default=declared))
+
+
+def _decode(container: av.container.InputContainer, video: av.stream.Stream | None,
+            audio: av.stream.Stream | None, full: bool) -> dict[str, float]:
+    """Decode what the check calls for; return how far each stream really reaches (ms)."""
+    ends: dict[str, float] = {}
+    keyframes: list[int] = []
+    streams = [s for s in (video, audio) if s is not None]
+    for packet in container.demux(*streams):
+        if packet.size == 0 or packet.pts is None:
+            if packet.size == 0:  # the flush packet at the end of a stream
+                for _frame in packet.decode():
+                    pass
+            continue
+        stream = packet.stream
+        kind = "picture" if stream is video else "sound"
+        end = float((packet.pts + (packet.duration or 0)) * packet.time_base) * 1000
+        ends[kind] = max(ends.get(kind, 0.0), end)
+        if stream is video and not full:
+            if packet.is_keyframe:
+                keyframes.append(packet.pts)
+            if len(keyframes) <= 1:  # the first group of pictures
+                packet.decode()
+            continue
+        packet.decode()
+    if video is not None and not full and len(keyframes) > 1:
+        # the last group of pictures: seek to its keyframe and decode to the end
+        container.seek(keyframes[-1], stream=video, backward=True, any_frame=False)
+        for _frame in container.decode(video):
+            pass
+    return ends
+
+
+def _short(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).split(":")[0].strip().rstrip(".") or type(exc).__name__
