@@ -79,6 +79,8 @@ class Segment:
             "pos": self.position, "wf": self.waveform,
         }
         out.update({k: v for k, v in optional.items() if v not in (None, "", 0, False)})
+        if self.volume == 0:
+            out["v"] = 0  # muted is kept as 0 (absent would read as full volume)
         return out
 
 

@@ -1,0 +1,194 @@
+"""The interpreter: a chat message in, pure draft edits, history commands and reply sentences out.
+
+Offline and rule-based on purpose (no LLM). The message is prepared (NFKC, quoted text set aside),
+split into clauses, each clause normalised (tables in `normalise`, slips in `typos`), and read by
+the families' rule tables in order (`families/`). Clauses are read against the running draft, so
+"add music and lower it to 20%" works. What no rule reads is quoted back; a negated request
+changes nothing; a question changes nothing and is answered from the draft.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from addmusic.protocol.draft import Draft
+
+from . import normalise, typos, vocab
+from .clauses import split
+from .core import Clause, Edit, HistoryCommand, Outcome, Rule
+from .families import clip_sound, general, history, keep_cut, loudness, music, questions, shape, titles, unsupported
+from .replies import examples, say
+from .text import Prepared, has_cjk, prepare
+
+__all__ = ["Edit", "HistoryCommand", "Interpretation", "Step", "apply_all", "interpret", "RULES"]
+
+# The order rules are tried: the more specific first.
+RULES: tuple[Rule, ...] = (
+    *general.RULES[:1],  # small talk
+    *history.RULES,
+    *unsupported.RULES,
+    *questions.RULES,
+    *titles.RULES[:2],  # remove, change the text
+    *clip_sound.RULES,
+    *music.RULES_EARLY,  # remove, unmute, mute
+    *general.RULES[1:3],  # keep as is, export
+    *loudness.RULES,
+    *titles.RULES[2:],  # add, edit
+    *general.RULES[3:],  # the service's phrases
+    *music.RULES,
+    *keep_cut.RULES,
+    *shape.RULES,
+    *music.RULES_LATE,
+)
+# Rules that read a negation themselves ("don't duck it", "no fade", "not so loud").
+_READS_NEGATION = {"ducking", "fades", "volume_down", "volume_up", "layers", "music_remove", "title_remove", "clip_sound"}
+
+
+@dataclass
+class Step:
+    """One understood clause, in order: an edit or a history command (never both)."""
+
+    edit: Edit | None = None
+    history: HistoryCommand | None = None
+
+
+@dataclass
+class Interpretation:
+    steps: list[Step] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # clauses nothing understood, as typed
+    replies: list[str] = field(default_factory=list)  # sentences that come with no edit
+    lang: str = "en"
+
+    @property
+    def edits(self) -> list[Edit]:
+        return [s.edit for s in self.steps if s.edit is not None]
+
+
+def apply_all(draft: Draft, edits: list[Edit]) -> Draft:
+    for edit in edits:
+        draft = edit.apply(draft)
+    return draft
+
+
+_FILLER_LEAD = re.compile(r"^(?:(?:no|nah|nope|ok|okay|so|actually|um|hmm|hey|yo|wait)\b[\s,]*)+(?=\S)")
+
+
+def _clean(t: str) -> str:
+    t = vocab.EMOJI.sub(" ", t)
+    t = re.sub(r"\s+", " ", t).strip(" ,.-—:")
+    for _ in range(3):
+        t = vocab.POLITE_TAIL.sub("", vocab.POLITE_LEAD.sub("", t)).strip(" ,.-—:")
+    return t
+
+
+def _clause(p: Prepared, start: int, end: int, lang: str, sources: list[dict[str, Any]], base: Draft,
+            asked: bool, prefix: str = "") -> Clause:
+    text = p.text[start:end]
+    t = typos.correct(normalise.normalise(f"{prefix} {text}" if prefix else text))
+    t = _clean(t)
+    quotes = [p.quotes[ch] for ch in t if ch in p.quotes]
+    return Clause(t, quotes, p.raw_of(start, end), lang, sources, base, asked)
+
+
+def _read(c: Clause, d: Draft) -> Outcome | None:
+    """The first rule that reads the clause; a negated request changes nothing."""
+    t = c.t
+    lead = _FILLER_LEAD.match(t)
+    if lead and not re.match(r"^no\s+(?!i\b|we\b)\w", t):
+        t = t[lead.end():]
+        c = Clause(t, c.quotes, c.raw, c.lang, c.sources, c.base, c.asked)
+    if not t and not c.quotes:
+        return Outcome("noise")
+    neg = vocab.NEGATION.match(t)
+    if neg:
+        for r in RULES:
+            if r.name in _READS_NEGATION and (out := r.read(c, d)) is not None:
+                if r.name in ("music_remove", "title_remove", "clip_sound") and re.search(
+                        r"\b(?:remove|delete|mute|cut|touch|change|drop)\b|删|去掉", t[neg.end():]):
+                    break  # "don't remove the music" keeps it
+                if r.name in ("music_remove", "title_remove") and not re.match(r"^(?:i |we )?(?:don'?t|do not) (?:want|need)", t):
+                    break
+                return out
+        return Outcome("negated", note=say("negated", c.lang))
+    if c.asked and re.match(r"^(?:can|could|would|will|do|does|is|are|should)\b|吗$|么$", t):
+        return questions._b_question(None, c, d)  # type: ignore[arg-type]
+    for r in RULES:
+        if (out := r.read(c, d)) is not None:
+            return out
+    if re.match(r"^no\s+\w", t) or re.match(r"^not\s+\w", t):
+        return Outcome("negated", note=say("negated", c.lang))
+    return None
+
+
+_TOPIC_WORDS = {"title": "the title", "music": "the music"}
+_TOPIC_OF = {"add_title": "title", "edit_title": "title", "remove_titles": "title", "keep": "",
+             "add_background_music": "music", "change_music": "music", "set_music_volume": "music",
+             "set_music_fades": "music", "set_ducking": "music", "set_music_tempo": "music", "set_music_span": "music"}
+_CARRY_VERB = re.compile(r"^(?:cut|remove|delete|trim|drop|chop|keep|get rid of|add|mute)\b")
+
+
+def interpret(message: str, draft: Draft, *, language: str = "en",
+              sources: list[dict[str, Any]] | None = None) -> Interpretation:
+    """Read a chat message against a draft: the edits and history commands it asks for, in order,
+    and what to say. Never raises on any input."""
+    lang = "zh" if has_cjk(message) or (language.lower().startswith("zh") and not re.search(r"[a-zA-Z]{3}", message)) else "en"
+    p = prepare(message)
+    pieces = split(p.text)
+    result = Interpretation(lang=lang)
+    running = draft
+    srcs = sources or []
+    topic = ""
+    carry = ""
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        c = _clause(p, piece.start, piece.end, lang, srcs, draft, piece.asked)
+        out: Outcome | None = None
+        if topic == "title" and re.search(r"\b(?:it|them)\b", c.t) and not vocab.TITLE_ANY.search(c.t):
+            sub = Clause(re.sub(r"\b(?:it|them)\b", "the title", c.t, count=1), c.quotes, c.raw, lang, srcs, draft, c.asked)
+            out = _read(sub, running)
+        if out is None:
+            out = _read(c, running)
+        used = 1
+        if out is None and piece.soft_after and i + 1 < len(pieces):
+            nxt = pieces[i + 1]
+            joined = _clause(p, piece.start, nxt.end, lang, srcs, draft, nxt.asked)
+            joined_out = _read(joined, running)
+            if joined_out is not None and _read(_clause(p, nxt.start, nxt.end, lang, srcs, draft, nxt.asked), running) is None:
+                c, out, used = joined, joined_out, 2
+        if out is None and topic in _TOPIC_WORDS and re.search(r"\b(?:it|them)\b", c.t):
+            sub = Clause(re.sub(r"\b(?:it|them)\b", _TOPIC_WORDS[topic], c.t, count=1), c.quotes, c.raw, lang, srcs,
+                         draft, c.asked)
+            out = _read(sub, running)
+        if out is None and carry and not _CARRY_VERB.match(c.t):
+            out = _read(Clause(f"{carry} {c.t}", c.quotes, c.raw, lang, srcs, draft, c.asked), running)
+        if out is None or out.unmatched:
+            if c.raw:
+                result.unmatched.append(c.raw)
+            if out is not None and out.note:
+                result.replies.append(out.note)
+        else:
+            if out.edit is not None:
+                result.steps.append(Step(edit=out.edit))
+                running = out.edit.apply(running)
+            elif out.history is not None:
+                result.steps.append(Step(history=out.history))
+            if out.note:
+                result.replies.append(out.note)
+            topic = _TOPIC_OF.get(out.tool, topic)
+            if m := _CARRY_VERB.match(c.t):
+                carry = m.group(0)
+        i += used
+    return result
+
+
+def unmatched_reply(interp: Interpretation, applied_anything: bool) -> str:
+    """What to say about the clauses nothing understood: quoted back, with things to try."""
+    if not interp.unmatched:
+        return ""
+    lang = interp.lang
+    q = "、".join(f"“{u}”" for u in interp.unmatched) if lang == "zh" else "; ".join(f"“{u}”" for u in interp.unmatched)
+    key = "skipped" if applied_anything else "not_understood"
+    return f"{say(key, lang, quoted=q)} {say('try', lang, examples=examples(lang))}"

@@ -1,0 +1,64 @@
+"""Clause splitting. Hard separators end a thought; soft ones ("and", commas, "but") may also join
+two words of one thought ("calm and dreamy", "rock and roll"), so the reader may rejoin them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import genres
+
+HARD = re.compile(
+    r"[;!?。；！？\n]|\.(?!\d)|\b(?:and\s+)?then\b(?!\s+(?:just|only)\s+the\s+original)|\bafter\s+that\b|\bafterwards\b|"
+    r"然后|接着|并且|而且|同时|还有|顺便|(?<=[^\s])再(?=[加把做改设调去删变放配换让剪裁弄给用])",
+    re.I,
+)
+SOFT = re.compile(r",|、|\band\b|&|\+|\balso\b|\bplus\b|\bas well as\b|\bbut\b|，", re.I)
+_AND_PAIRS = {("rock", "roll"), ("drum", "bass"), ("rhythm", "blues"), ("r", "b"), ("black", "white"), ("in", "out")}
+
+
+@dataclass
+class Piece:
+    start: int
+    end: int
+    soft_after: bool  # the separator after this piece was soft, so joining across it is allowed
+    asked: bool  # a question mark ends it
+
+
+def _soft_ok(text: str, m: re.Match[str]) -> bool:
+    left, right = text[:m.start()].rstrip(), text[m.end():].lstrip()
+    lw = re.search(r"([\w'-]+)$", left)
+    rw = re.match(r"([\w'-]+)", right)
+    left_word = lw.group(1).lower() if lw else ""
+    right_word = rw.group(1).lower() if rw else ""
+    sep = m.group(0).lower()
+    if sep in ("and", "&"):
+        if (left_word, right_word) in _AND_PAIRS:
+            return False
+        if re.search(r"\bbetween\s+\S+\s*$", left, re.I) or left_word == "hundred":
+            return False
+        if re.match(r"an?\s+half\b", right, re.I):
+            return False
+        if left_word in ("in", "fade") and right_word in ("out",):
+            return False
+    if sep == "," and re.match(r"\d", right) and re.search(r"\d$", left):
+        return False
+    if left_word and right_word and genres.is_mood(left_word) and genres.is_mood(right_word) and sep in ("and", ",", "&"):
+        return False  # "calm and relaxing music", "happy, upbeat music"
+    return True
+
+
+def split(text: str) -> list[Piece]:
+    pieces: list[Piece] = []
+    pos = 0
+    for hard in [*HARD.finditer(text), None]:
+        hard_start = hard.start() if hard else len(text)
+        asked = bool(hard and hard.group(0) in "?？")
+        part_start = pos
+        for soft in SOFT.finditer(text, pos, hard_start):
+            if _soft_ok(text[:hard_start], soft):
+                pieces.append(Piece(part_start, soft.start(), True, False))
+                part_start = soft.end()
+        pieces.append(Piece(part_start, hard_start, False, asked))
+        pos = hard.end() if hard else len(text)
+    return [pc for pc in pieces if text[pc.start:pc.end].strip(" \t,.")]
