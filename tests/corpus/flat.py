@@ -153,9 +153,15 @@ def check(case: Case, before: dict[str, str], after: dict[str, str], reply: str)
             changed.add("music.new")
     created_music = before.get("music") == "none" and after.get("music") == "yes"
     grew = int(after.get("titles", "0")) > int(before.get("titles", "0"))
+    removed_music = before.get("music") == "yes" and after.get("music") == "none"
+    kept_titles = int(after.get("titles", "0"))
     for key in sorted(changed):
         if key in case.expect:
             continue
+        if removed_music and key.startswith("music.") and key in before and key not in after:
+            continue  # the music went, and its details with it
+        if (m := re.match(r"title(\d+)\.", key)) and int(m.group(1)) > kept_titles and key not in after:
+            continue  # a title went, and its details with it
         if created_music and key.startswith("music."):
             continue
         if grew and re.match(r"title\d+\.", key):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # A clause that starts with one of these asks for something NOT to happen.
 NEGATIONS_EN: tuple[str, ...] = (
-    "don't", "dont", "do not", "didn't", "never", "not", "no need to", "let's not", "lets not",
+    "don't", "dont", "do not", "didn't", "never", "not", "no need to", "no need for", "let's not", "lets not",
     "shouldn't", "won't", "wouldn't", "no", "stop", "cancel", "wait",
 )
 NEGATIONS_ZH: tuple[str, ...] = ("不要", "别", "先不", "不用", "无需", "不需要", "没必要", "甭", "不")
@@ -26,7 +26,7 @@ POLITE_LEAD_ZH: tuple[str, ...] = ("请", "帮我", "麻烦你", "麻烦", "给�
                                    "可以", "再", "也", "还要", "还")
 POLITE_TAIL_EN: tuple[str, ...] = (
     "please", "pls", "plz", "thanks", "thank you", "thx", "ty", "for me", "for us", "now", "too",
-    "as well", "ok", "okay",
+    "as well", "ok", "okay", "lol", "lmao", "haha", "rn", "asap", "pls thx", "thx",
 )
 POLITE_TAIL_ZH: tuple[str, ...] = ("吧", "吗", "呢", "了", "啊", "哦", "呀", "好吗", "好不好", "可以吗", "行吗",
                                    "谢谢", "一下")

@@ -43,7 +43,7 @@ RULES: tuple[Rule, ...] = (
     *music.RULES_LATE,
 )
 # Rules that read a negation themselves ("don't duck it", "no fade", "not so loud").
-_READS_NEGATION = {"ducking", "fades", "volume_down", "volume_up", "layers", "music_remove", "title_remove", "clip_sound"}
+_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound"}
 
 
 @dataclass
@@ -72,11 +72,16 @@ def apply_all(draft: Draft, edits: list[Edit]) -> Draft:
     return draft
 
 
-_FILLER_LEAD = re.compile(r"^(?:(?:no|nah|nope|ok|okay|so|actually|um|hmm|hey|yo|wait)\b[\s,]*)+(?=\S)")
+# Words before the request that carry nothing; "no" only when a comma or another negation follows
+# ("no, keep it", "no i don't want rock"), never in "no music".
+_FILLER_LEAD = re.compile(
+    r"^(?:(?:nah|nope|ok|okay|so|actually|um|hmm|hey|yo|wait|oops|oh|ah|sorry|nvm|lol|ugh|first(?=\s+(?:cut|add|make|remove|trim|mute|put|change|delete))|"
+    r"no(?=\s*,|\s+(?:i|we|don'?t|do not|not|never|wait|actually)\b))\b[\s,]*)+(?=\S)")
 
 
 def _clean(t: str) -> str:
     t = vocab.EMOJI.sub(" ", t)
+    t = re.sub(r"^just\s+(?=(?:the\s+)?(?:music|original|clip|video)\b)", "only ", t.strip())
     t = re.sub(r"\s+", " ", t).strip(" ,.-—:")
     for _ in range(3):
         t = vocab.POLITE_TAIL.sub("", vocab.POLITE_LEAD.sub("", t)).strip(" ,.-—:")
@@ -96,7 +101,7 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
     """The first rule that reads the clause; a negated request changes nothing."""
     t = c.t
     lead = _FILLER_LEAD.match(t)
-    if lead and not re.match(r"^no\s+(?!i\b|we\b)\w", t):
+    if lead:
         t = t[lead.end():]
         c = Clause(t, c.quotes, c.raw, c.lang, c.sources, c.base, c.asked)
     if not t and not c.quotes:
@@ -112,7 +117,7 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
                     break
                 return out
         return Outcome("negated", note=say("negated", c.lang))
-    if c.asked and re.match(r"^(?:can|could|would|will|do|does|is|are|should)\b|吗$|么$", t):
+    if c.asked and re.match(r"^(?:\W*)(?:can|could|would|will|do|does|is|are|should|isn'?t|aren'?t)\b|.*(?:吗|么|呢)[?？]?$", c.raw.lower()):
         return questions._b_question(None, c, d)  # type: ignore[arg-type]
     for r in RULES:
         if (out := r.read(c, d)) is not None:
@@ -122,7 +127,19 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
     return None
 
 
-_TOPIC_WORDS = {"title": "the title", "music": "the music"}
+_TOPIC_WORDS = {"title": "the title", "music": "the music", "clip": "the original sound"}
+_SHAPE_WORDS = re.compile(r"\b(?:vertical|square|landscape|portrait|\d+:\d+|\d{3,4}p|4k|tiktok|reels?|youtube|instagram|shorts?)\b|竖屏|横屏|方形")
+
+
+def _mentioned(t: str) -> str:
+    """The thing a clause talks about, so the next clause's "it" can mean it."""
+    if re.search(r"\b(?:original|clip'?s?)\s+(?:audio|sound)\b|\bthe original\b|原声", t):
+        return "clip"
+    if vocab.TITLE_ANY.search(t):
+        return "title"
+    if vocab.MUSIC_ANY.search(t):
+        return "music"
+    return ""
 _TOPIC_OF = {"add_title": "title", "edit_title": "title", "remove_titles": "title", "keep": "",
              "add_background_music": "music", "change_music": "music", "set_music_volume": "music",
              "set_music_fades": "music", "set_ducking": "music", "set_music_tempo": "music", "set_music_span": "music"}
@@ -146,8 +163,10 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
         piece = pieces[i]
         c = _clause(p, piece.start, piece.end, lang, srcs, draft, piece.asked)
         out: Outcome | None = None
-        if topic == "title" and re.search(r"\b(?:it|them)\b", c.t) and not vocab.TITLE_ANY.search(c.t):
-            sub = Clause(re.sub(r"\b(?:it|them)\b", "the title", c.t, count=1), c.quotes, c.raw, lang, srcs, draft, c.asked)
+        own_noun = vocab.TITLE_ANY.search(c.t) or vocab.MUSIC_ANY.search(c.t) or _SHAPE_WORDS.search(c.t)
+        if topic in ("title", "clip") and re.search(r"\b(?:it|them)\b", c.t) and not own_noun:
+            sub = Clause(re.sub(r"\b(?:it|them)\b", _TOPIC_WORDS[topic], c.t, count=1), c.quotes, c.raw, lang, srcs,
+                         draft, c.asked)
             out = _read(sub, running)
         if out is None:
             out = _read(c, running)
@@ -161,6 +180,10 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
         if out is None and topic in _TOPIC_WORDS and re.search(r"\b(?:it|them)\b", c.t):
             sub = Clause(re.sub(r"\b(?:it|them)\b", _TOPIC_WORDS[topic], c.t, count=1), c.quotes, c.raw, lang, srcs,
                          draft, c.asked)
+            out = _read(sub, running)
+        if out is None and topic in _TOPIC_WORDS and re.match(r"^(?:start|stop|end|show|move)\b", c.t) \
+                and not own_noun and re.search(r"\d|top|bottom|middle|center", c.t):
+            sub = Clause(re.sub(r"^(\w+)", rf"\1 {_TOPIC_WORDS[topic]}", c.t), c.quotes, c.raw, lang, srcs, draft, c.asked)
             out = _read(sub, running)
         if out is None and carry and not _CARRY_VERB.match(c.t):
             out = _read(Clause(f"{carry} {c.t}", c.quotes, c.raw, lang, srcs, draft, c.asked), running)
@@ -180,6 +203,7 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
             topic = _TOPIC_OF.get(out.tool, topic)
             if m := _CARRY_VERB.match(c.t):
                 carry = m.group(0)
+        topic = _mentioned(c.t) or topic
         i += used
     return result
 

@@ -13,7 +13,11 @@ HARD = re.compile(
     r"然后|接着|并且|而且|同时|还有|顺便|(?<=[^\s])再(?=[加把做改设调去删变放配换让剪裁弄给用])",
     re.I,
 )
-SOFT = re.compile(r",|、|\band\b|&|\+|\balso\b|\bplus\b|\bas well as\b|\bbut\b|，", re.I)
+SOFT = re.compile(
+    r",|、|\band\b|&|\+|\balso\b|\bplus\b|\bas well as\b|\bbut\b(?!\s+not\s+(?:over|during|in|for)\b)|，|"
+    r"\s(?=just\s+(?:make|add|lower|raise|move|mute|turn|change|put|cut|keep|use|set|more|less|fade|duck)\b)",
+    re.I,
+)
 _AND_PAIRS = {("rock", "roll"), ("drum", "bass"), ("rhythm", "blues"), ("r", "b"), ("black", "white"), ("in", "out")}
 
 
@@ -41,9 +45,9 @@ def _soft_ok(text: str, m: re.Match[str]) -> bool:
             return False
         if left_word in ("in", "fade") and right_word in ("out",):
             return False
-    if sep == "," and re.match(r"\d", right) and re.search(r"\d$", left):
-        return False
-    if left_word and right_word and genres.is_mood(left_word) and genres.is_mood(right_word) and sep in ("and", ",", "&"):
+    if sep == "," and re.match(r"like\s+\d", right):
+        return False  # "quieter, like 40%"
+    if left_word in genres.MOODS and right_word in genres.MOODS and sep in ("and", ",", "&"):
         return False  # "calm and relaxing music", "happy, upbeat music"
     return True
 

@@ -38,6 +38,8 @@ EN_SIMPLIFY: tuple[tuple[str, str], ...] = (
     (r"\blo[\s-]+fi\b", "lofi"),
     (r"\bk[\s-]+pop\b", "kpop"),
     (r"\bsecs?\b\.?", "seconds"),
+    (r"\b1st\s+second\b", "first 1 second"),
+    (r"\b1st\b", "first"),
     (r"\bmins?\b\.?", "minutes"),
     (r"\b(?:the\s+)?(?:very\s+)?end\s+of\s+the\s+(?:video|clip)\b", "the end"),
     (r"\bbetween\s+(\S+?)\s*(?:s|seconds?)?\s+and\s+", r"from \1 to "),
@@ -163,7 +165,7 @@ def units(t: str) -> str:
     t = re.sub(rf"({NUM})\s*(?:ms|milliseconds?|毫秒)(?![a-z])", lambda m: _secs(float(m.group(1)) / 1000), t)
     t = re.sub(rf"({NUM})\s*{_MINUTE_WORDS}\s*(?:and\s+)?({NUM})\s*(?:{_SECOND_WORDS})?(?![a-z\d%])",
                lambda m: _secs(float(m.group(1)) * 60 + float(m.group(2))), t)
-    t = re.sub(rf"({NUM})\s*-?\s*(?:minutes?|mins?|分钟)(?![a-z])", lambda m: _secs(float(m.group(1)) * 60), t)
+    t = re.sub(rf"({NUM})\s*-?\s*(?:minutes?|mins?|分钟|m(?=\s|$|\s*(?:to|-)))(?![a-z])", lambda m: _secs(float(m.group(1)) * 60), t)
     t = re.sub(rf"({NUM})\s*-?\s*{_SECOND_WORDS}(?![a-z])", lambda m: _secs(float(m.group(1))), t)
     t = re.sub(rf"({NUM})\s*(?:%|percent|per\s*cent|pct)(?![a-z])", r"\1%", t)
     return t

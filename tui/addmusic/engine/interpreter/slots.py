@@ -98,18 +98,14 @@ def fade_slots(t: str) -> dict[str, int] | None:
     # each direction takes the duration nearest to its word
     values = [(m.start(), float(m.group(1))) for m in re.finditer(rf"({NUM})s(?![a-z])", t)]
     values += [(m.start(), float(m.group(1))) for m in re.finditer(rf"\b(?:over|for|of)\s+({NUM})\b(?![\d.%s])", t)]
+    # durations go to the directions in the order both are said ("2s fade in and 3s fade out")
+    values.sort()
     out: dict[str, int] = {}
-    positions = {word: pos for pos, word in sorted(found, reverse=True)}
-    for d in dirs:
+    for i, d in enumerate(dirs):
         if not values:
             out[f"f{d[0]}"] = 2000 if d == "in" else 3000
-            continue
-        if len(dirs) == 1 or d not in positions:
-            out[f"f{d[0]}"] = ms(values[0][1] if len(dirs) == 1 else values[min(dirs.index(d), len(values) - 1)][1])
-            continue
-        pos = positions[d]
-        nearest = min(values, key=lambda v: abs(v[0] - pos))
-        out[f"f{d[0]}"] = ms(nearest[1])
+        else:
+            out[f"f{d[0]}"] = ms(values[min(i, len(values) - 1)][1])
     return out
 
 
@@ -135,6 +131,6 @@ def duck_slot(t: str) -> bool | None:
 
 
 def db_slot(t: str) -> int | None:
-    if m := re.search(rf"({NUM})\s*(?:db|分贝)\b?", t):
+    if m := re.search(rf"({NUM})\s*(?:db\b|分贝)", t):
         return max(1, min(40, round(float(m.group(1)))))
     return None

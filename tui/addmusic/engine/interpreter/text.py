@@ -77,7 +77,38 @@ def prepare(message: str) -> Prepared:
         out.append(text[i])
         out_origin.append(origin[i])
         i += 1
-    return Prepared(message, "".join(out), out_origin, quotes)
+    prepared = Prepared(message, "".join(out), out_origin, quotes)
+    _capture_unquoted_titles(prepared)
+    return prepared
+
+
+# "typo - it should say Summer 2025": the words after a title lead-in are the title, as typed.
+_LEAD = re.compile(
+    r"(?:\bshould\s+(?:say|read)|\bmake\s+it\s+say|\b(?:title|caption|text)\s*:|\bsaying|\bthat\s+says|"
+    r"(?:\btypo\b|\btitle\b|\btext\b)[^.;!?]*?\bshould\s+be|标题(?:改成|改为|应该是|写)|字幕(?:改成|改为))\s*",
+    re.I)
+_STOP = re.compile(r"[,;!?。；，！？]|\.(?!\d)|\s+(?:and|then|also|but)\s+|\s+not\s+\S+\s*$|[\U0001F300-\U0001FAFF]", re.I)
+_NOT_TEXT = re.compile(r"^(?:at|on|in|from|for|until|till|to|the\s+(?:top|bottom|middle|center)|bigger|smaller|larger|"
+                       r"red|white|black|yellow|blue|shorter|longer|louder|quieter)\b", re.I)
+
+
+def _capture_unquoted_titles(p: Prepared) -> None:
+    m = _LEAD.search(p.text)
+    if not m:
+        return
+    start = m.end()
+    if start >= len(p.text) or PH_RE.match(p.text[start]) or _NOT_TEXT.match(p.text[start:]):
+        return
+    stop = _STOP.search(p.text, start)
+    end = stop.start() if stop else len(p.text)
+    while end > start and p.text[end - 1].isspace():
+        end -= 1
+    if end <= start or len(p.quotes) >= PH_LAST - PH_FIRST:
+        return
+    ph = chr(PH_FIRST + len(p.quotes))
+    p.quotes[ph] = p.raw[p.origin[start][0]:p.origin[end - 1][1]]
+    p.text = p.text[:start] + ph + p.text[end:]
+    p.origin = p.origin[:start] + [(p.origin[start][0], p.origin[end - 1][1])] + p.origin[end:]
 
 
 def has_cjk(text: str) -> bool:

@@ -20,7 +20,10 @@ TYPOS: dict[str, str] = {
     "fadeout": "fade out", "fadein": "fade in", "secs": "seconds", "sec": "seconds", "hiphop": "hiphop",
     "tiktok": "tiktok", "tik-tok": "tiktok", "yt": "youtube", "ig": "instagram", "insta": "instagram",
     "thx": "thanks", "ty": "thanks", "tmrw": "tomorrow", "abit": "a bit", "alittle": "a little",
-    "lowerr": "lower", "quietr": "quieter", "lofi": "lofi",
+    "lowerr": "lower", "quietr": "quieter", "lofi": "lofi", "chil": "chill", "lowder": "louder",
+    "louda": "louder", "ovr": "over", "ot": "out", "bmp": "bpm", "hole": "whole", "sum": "some", "vid": "video",
+    "wat": "what", "whats": "what's", "dont": "don't", "cant": "can't", "isnt": "isn't", "doesnt": "doesn't",
+    "musics": "music", "sonds": "sounds", "nothin": "nothing", "abt": "about", "bc": "because",
 }
 
 # Words the rules are written with: a slip one edit away from exactly one of these is corrected.
@@ -35,6 +38,7 @@ loudness normalize normalise resolution bars crop blur blurred letterbox export 
 instead louder quieter track song soundtrack vibe vibes calmer intense build until from should typo
 slower faster speed voice voices talk talking speech people tracks songs clips drums titles faded fades
 later water while where there their these those white black green place today right light night mixed
+whole second short shorts story stories sounds minute thing things nothing everything something anything
 mixer remix watch match learn louder loudly quietly little bigger larger smaller colour color yellow
 """.split())
 

@@ -41,6 +41,7 @@ ZH = {
 
 NEGATION = re.compile(
     rf"^(?:(?:i|we|please)\s+)?(?:{alternation(tuple(w for w in NEGATIONS_EN if w not in ('no', 'stop', 'cancel', 'wait')))})\s+"
+    r"(?!(?:so|too) loud|loud enough|(?:that|very|too) (?:loud|quiet))"
     rf"|^(?:先)?(?:{alternation(tuple(w for w in NEGATIONS_ZH if w != '不'))})"
 )
 POLITE_LEAD = re.compile(

@@ -12,7 +12,7 @@ from ..replies import say
 from ..vocab import NUM
 
 CLIP = (r"(?:\b(?:original|orignal|orginal|origional|clip'?s?|video'?s?|camera|own|natural|live|source)\s+(?:audio|sound|volume|noise)\b|"
-        r"\bclip (?:itself|audio|sound)\b|\bthe clip$|\bthe original$|\bmute the (?:clip|video)\b|\bwind noise\b|\bambient sound\b|原声|原音|原始声音|视频声音|现场声|视频的声音)")
+        r"\bclip (?:itself|audio|sound)\b|\bthe clip$|\bthe original$|\bmute the (?:clip|video)\b|\bwind noise\b|\bmy (?:own )?voice\b|\bambient sound\b|原声|原音|原始声音|视频声音|现场声|视频的声音)")
 
 
 def _set_clip(c: Clause, d: Draft, volume: int, key: str) -> Outcome:
@@ -48,6 +48,10 @@ def _b_clip(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 
 def _b_only_music(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    if not music_segments(d):
+        from .music import build_add
+
+        return build_add(c, d)  # "no title, just music": music is what is asked for
     return _set_clip(c, d, 0, "only_music")
 
 
@@ -65,8 +69,8 @@ def _b_only_original(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 
 RULES = (
-    rule("only_original", r"^(?:only|just)\s+(?:the\s+)?(?:original|orignal|clip'?s?|natural)\s+(?:audio|sound)|"
+    rule("only_original", r"^(?:only|just)\s+(?:the\s+)?(?:original|orignal|clip'?s?|natural)\s+(?:audio|sound)|^(?:only|just) the (?:clip|video)$|"
          r"^(?:the\s+)?original (?:audio|sound) only|^只要原声|^只保留原声|^只用原声", _b_only_original),
-    rule("only_music", r"^(?:only|just)\s+(?:the\s+)?music\b|^music only\b|^只要音乐|^只保留音乐|^只有音乐", _b_only_music),
+    rule("only_music", r"^(?:only|just)\s+(?:the\s+)?music(?:\s*,.*|\s+no\b.*)?$|^music only$|^只要音乐|^只保留音乐|^只有音乐|^只留音乐", _b_only_music),
     rule("clip_sound", CLIP, _b_clip, ("volume",)),
 )

@@ -57,6 +57,6 @@ RULES = (
          r"^(?:keep|leave)\s+(?:the\s+)?(?:music|volume|title|titles|text|original (?:audio|sound)|it|everything|the rest)$|^(?:保持|保留)(?:原样|不变)",
          _b_keep_as_is),
     rule("export", r"^(?:export|render|download|save)(?:\s+(?:it|the video|this|now|mp4|as mp4))*$|^(?:导出|下载|渲染|保存)(?:视频)?$", _b_export),
-    rule("service", r"(?:\bhighlights?\b|\bhighlight reel\b|\bbest[- ]?(?:of|moments?|momments?)\b|\bmusic video\b|\bmp4\b|集锦|精彩).*"
+    rule("service", r"\b(?:highlight reel|highlights?|best[- ]of|best moments)\b.*\b(?:into|to) an?\s+(?:\d{3,4}p|4k|mp4)\b|(?:\bhighlights?\b|\bhighlight reel\b|\bbest[- ]?(?:of|moments?|momments?)\b|\bmusic video\b|\bmp4\b|集锦|精彩).*"
          r"(?:\bmusic\b|\bsoundtrack\b|音乐)|(?:\bmusic\b|音乐).*(?:\bhighlights?\b|\bbest\b|\bmp4\b|集锦|精彩)", _b_service),
 )

@@ -88,8 +88,8 @@ def _music_seg(d: Draft, lang: str, t: str, found: tuple[str, str, bool] | None,
     sp = span_in(re.sub(r"\b\d+(?:\.\d+)?s?\s*fade.*$|fad\w*\s+(?:in|out)?\s*(?:over\s+)?\d+(?:\.\d+)?s", "", t))
     if sp and sp.kind in ("from", "range") and re.search(r"\b(?:from|starts?|starting|kicks? in|after)\b|从", t):
         start = sp.start
-    if m := re.search(rf"\bstarts?\s+(?:at|from)\s+({NUM})s", t):
-        start = ms(float(m.group(1)))
+    if m := re.search(rf"\bstarts?\s+(?:at|from)\s+({NUM})s|\bnot (?:over|during|in|for) the first\s+({NUM})s", t):
+        start = ms(float(m.group(1) or m.group(2)))
     start = min(start, max(0, end - 500))
     length = end - start
     return Segment(id=f"bgm_{new_hex()[:8]}", label=styles.label(key), src=f"gen_{new_hex()}", start=start,
@@ -164,7 +164,8 @@ def build_restyle(c: Clause, d: Draft, found: tuple[str, str, bool] | None) -> O
 def _need_music(c: Clause, d: Draft, tool: str) -> Outcome | None:
     """No music yet: "add jazz at 30%" is a request for music; anything else is answered."""
     if not music_segments(d):
-        if re.search(rf"\b{_ADD_VERB}\b|{ZH['add']}", c.t) and (mentions_music(c.t) or genres.find(c.t)):
+        if (re.search(rf"\b{_ADD_VERB}\b|{ZH['add']}", c.t) and (mentions_music(c.t) or genres.find(c.t))) or \
+                (mentions_music(c.t) and genres.find(c.t)):
             return build_add(c, d)
         return Outcome(tool, note=say("no_music", c.lang))
     return None
@@ -215,6 +216,8 @@ def _b_new(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 def _b_remove(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     tool = "remove_music"
+    if re.search(rf"{NUM}s(?![a-z])|%", c.t) or re.search(r"\b(?:vocals?|drums?|bass|melody|fade|duck)", c.t):
+        return None  # "stop the music at 0:07" is when it ends; "remove the drums" is its arrangement
     if not music_segments(d):
         return Outcome(tool, note=say("no_music_to_remove", c.lang))
     return Outcome(tool, Edit(tool, {}, remove_tracks(AUDIO), say("removed_music", c.lang)))
@@ -329,6 +332,8 @@ def _b_faster(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 def _b_timing(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     tool = "set_music_span"
+    if "%" in c.t:
+        return None  # "turn the music up to 60%" is a volume
     if (no := _need_music(c, d, tool)) is not None:
         return no
     t = c.t
@@ -452,6 +457,7 @@ _NEW = r"(?:another|different|new|other|fresh|else)"
 RULES_EARLY = (
     rule("music_remove",
          rf"\b(?:remove|delete|drop|get rid of|take|lose|kill|ditch|scrap|cut|stop)\b.*{MUSIC}|^no (?:more )?(?:background )?music\b|"
+         rf"\b(?:don'?t|do not) (?:want|need) (?:the |any |this )?(?:background )?music\b|"
          rf"^(?:actually )?no music\b|\bwithout (?:any )?music\b|\bmusic off\b|(?:去掉|删除|删掉|移除|去除|拿掉|不要)(?:背景)?(?:音乐|配乐)|"
          r"(?:音乐|配乐)(?:去掉|删掉|删了|不要了)",
          _b_remove),
@@ -468,14 +474,15 @@ RULES = (
     rule("layers", r"\b(?:drums?|percussion|bass(?:line)?|melody|chords?)\b|鼓|贝斯|旋律", _b_layers, ("role", "level")),
     rule("energy", r"\bbuild|\benerg|\bpump it up\b|\bcalmer\b|\bless intense\b|\bmore intense\b|\bamp it up\b|\bmellower\b|\btone it down\b|更有活力|更燃|更嗨|更平静|更舒缓|越来越", _b_energy),
     rule("music_timing",
-         rf"{MUSIC}.*(?:\bfrom\b|\bstarts?\b|\bstart(?:ing)?\b|\bkick(?:s)? in\b|\buntil\b|\btill\b|\bat\s+\d+(?:\.\d+)?s\b|\bend\b|\bstop\b|\bonly from\b)|"
+         rf"{MUSIC}.*(?:\bfrom\b|\bstarts?\b|\bstart(?:ing)?\b|\bkick(?:s)? in\b|\buntil\b|\btill?\b|\bup to\b|\bat\s+\d+(?:\.\d+)?s\b|\bend\b|\bstop\b|\bonly from\b)|"
          rf"\b(?:start|stop|end|play|begin|strat)\b.*{MUSIC}.*\d+(?:\.\d+)?s|{MUSIC}.*(?:从|到).*\d+(?:\.\d+)?s|(?:从|在)第?\s*\d+(?:\.\d+)?s.*{MUSIC}",
          _b_timing, ("start", "end")),
     rule("volume_half", r"\bhalf(?:\s+the)?\s+volume\b|一半音量|音量减半|半音量", _b_half),
     rule("volume_full", r"\b(?:full|max(?:imum)?)\s+volume\b|最大音量|音量最大", _b_full),
     rule("volume_abs",
          rf"(?:{MUSIC}|\bvolume\b|\bvolumn\b|音量|声音).*?\b({NUM})%|(?:{MUSIC}|\bvolume\b|音量)\s*(?:at|to|=|of|down to|up to|调到|调成|设为|改为|改成)?\s*({NUM})(?![\d.%s])|"
-         rf"^(?:at|to|set to)?\s*({NUM})%$|\b(?:turn|bring|set)\b.*{MUSIC}.*\b(?:to|at)\s+({NUM})(?![\d.%s])",
+         rf"^(?:at|to|set to)?\s*({NUM})%$|\b(?:turn|bring|set)\b.*{MUSIC}.*\b(?:to|at)\s+({NUM})(?![\d.%s])|"
+         rf"^(?:turn|bring|set|put|lower|raise|drop|make)\s+(?:it|that)\b.*?\b(?:to|at)\s+({NUM})%",
          _b_volume_abs, ("volume",)),
     rule("volume_down",
          rf"\b(?:too loud|not (?:so|too) loud|drowning|drowns|overpowering|quieter|softer|lower|less loud|turn (?:it |the \w+ )?down|down a bit|"

@@ -13,7 +13,7 @@ from ..replies import examples, say
 from .shape import canvas
 
 QUESTION_START = (r"^(?:how|what|what's|whats|which|where|why|when|who|is|are|does|do|did|was|will|would|should|could i|can i|"
-                  r"can it|could it|is there|are there|help|what can you do)\b|^(?:怎么|如何|怎样|什么|哪|为什么|是否|有没有|能做什么|你能做什么|帮助)")
+                  r"can it|could it|is there|are there|isn'?t|aren'?t|is it possible|tell me|help|what can you do)\b|^(?:怎么|如何|怎样|什么|哪|为什么|是否|有没有|能做什么|你能做什么|帮助)")
 
 
 def _ratio(w: int, h: int) -> str:

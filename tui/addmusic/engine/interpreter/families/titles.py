@@ -59,7 +59,7 @@ def timing(t: str, end: int, *, start: int = 0, length: int = 3000) -> tuple[int
 
 
 def _timing_said(t: str) -> bool:
-    return bool(re.search(rf"{NUM}s(?![a-z])|\b(?:whole|entire|throughout|until|till|from|end)\b|全程|整个|结尾|开头|最后|从|到", t))
+    return bool(re.search(rf"{NUM}s(?![a-z])|\bat\s+{NUM}\b|\btill?\b|\b\d+(?:\.\d+)?\s*(?:-|to)\s*\d|\b(?:whole|entire|throughout|until|till|from|end)\b|全程|整个|结尾|开头|最后|从|到", t))
 
 
 def _b_add(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -104,7 +104,8 @@ def _style_slots(t: str) -> dict[str, str]:
             break
     if m := re.search(r"#[0-9a-f]{6}\b", t):
         out["color"] = m.group(0)
-    else:
+    elif re.search(r"\b(?:colou?r|font|text|letters|words|title|caption)\b|颜色|字", re.sub(r"\bblack bars\b", "", t)) \
+            and not re.search(r"\bbars\b|黑边", t):
         for color, pattern in _COLORS.items():
             if re.search(pattern, t):
                 out["color"] = color
@@ -118,6 +119,9 @@ def _edit(c: Clause, d: Draft, *, new_text: str | None = None, retime: bool = Tr
     if not existing:
         return Outcome(tool, note=say("no_titles", c.lang))
     t = re.sub("[\ue000-\uf8ff]", " ", c.t)
+    t = re.sub(r"\b(title|it|text|them)\s+last(?:s)?\s+(?:for\s+)?(?=\d)", r"\1 for ", t)
+    t = re.sub(r"\bmove (?:the \w+|it) (?:all the way )?down\b(?! to)", "move it to the bottom", t)
+    t = re.sub(r"\bmove (?:the \w+|it) (?:all the way )?up\b(?! to)", "move it to the top", t)
     target = existing[-1] if len(existing) > 1 and re.search(r"\b(?:last|second|new)\b", t) else existing[0]
     if len(c.quotes) >= 2:
         named = [s for s in existing if s.text == c.quotes[0]]
@@ -127,7 +131,7 @@ def _edit(c: Clause, d: Draft, *, new_text: str | None = None, retime: bool = Tr
     when = timing(t, d.end, start=target.start, length=target.duration) if retime and _timing_said(t) else None
     if when is not None and re.search(rf"\b(?:last|lasts|for)\s+{NUM}s|{NUM}s\s+long|持续", t) and not span_in(t):
         when = (target.start, min(d.end, target.start + (when[1] - when[0])))
-    if when is not None and (m := re.search(rf"\bend(?:s)?(?: it)?\s+at\s+({NUM})s?", t)):
+    if when is not None and (m := re.search(rf"\bend(?:s)?(?: it| the title)?\s+at\s+({NUM})s?", t)):
         when = (when[0], min(d.end, ms(float(m.group(1)))))
     if when is not None and (m := re.search(rf"\bstart(?:s)?(?: the title| it)?\s+at\s+({NUM})s", t)):
         when = (ms(float(m.group(1))), when[1])
@@ -196,7 +200,7 @@ def _b_remove(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 RULES = (
     rule("title_remove",
          rf"\b(?:remove|delete|drop|clear|erase|get rid of|take|lose|kill|ditch|hide|scrap)\b.*{TITLE}|^(?:actually\s+)?no\s+(?:more\s+)?{TITLE}|"
-         rf"\bwithout (?:any |the )?{TITLE}|{TITLE}\s+off\b|(?:去掉|删除|删掉|移除|拿掉|不要)(?:所有|全部)?的?(?:标题|字幕|文字)|(?:标题|字幕|文字)(?:去掉|删掉|删了|不要了)",
+         rf"\bwithout (?:any |the )?{TITLE}|{TITLE}\s+off\b|\b(?:don'?t|do not) (?:want|need) (?:the |a |any )?{TITLE}|(?:去掉|删除|删掉|移除|拿掉|不要)(?:所有|全部)?的?(?:标题|字幕|文字)|(?:标题|字幕|文字)(?:去掉|删掉|删了|不要了)",
          _b_remove),
     rule("title_text",
          r"\b(?:typo|misspel+ed|wrong)\b.*?(?:should (?:say|be|read)|it'?s)\s*(?P<text>.*)$|\bshould (?:say|read|be)\b\s*(?P<t2>.*)$|"

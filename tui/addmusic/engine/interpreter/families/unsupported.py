@@ -12,7 +12,7 @@ from ..replies import say
 CANNOT = (
     r"\b(?:subtitles?|captions?) (?:from|for) (?:the )?(?:speech|audio|what)|\bauto[- ]?(?:captions?|subtitles?|subs)\b|\btranscri",
     r"\bbackground noise\b|\bdenoise|\bnoise reduction\b|\bremove (?:the )?noise\b|\bhiss\b|\becho\b",
-    r"\b8k\b|\bstabili[sz]|\bshaky\b|\bcolou?r ?grad|\bcolou?r correct|\blut\b|\bgreen ?screen|\bchroma",
+    r"\b8k\b|\bstabili[sz]|\bcolou?r ?grad|\bcolou?r correct|\blut\b|\bgreen ?screen|\bchroma",
     r"\bremove (?:the )?(?:person|people|guy|girl|man|woman|object)|\btranslat|\bviral\b|\bmake it better\b|\bimprove it\b",
     r"\bvoice ?-?over\b|\btransitions?\b|\bspeed (?:it |this |the video )?up\b|\b\d+(?:\.\d+)?x\b|\bslow[- ]?mo|\bslow motion\b|\btime ?lapse\b",
     r"\bfilters?\b|\bupload (?:it )?to\b|\bpost (?:it )?(?:to|on)\b|\bpublish|\blogo\b|\bwatermark|\bfaces?\b|\bbrighten|\bbrightness\b|"
