@@ -23,7 +23,8 @@ CLIPS = {
 
 
 class Session:
-    def __init__(self, setup: str, setup_messages: dict[str, list[str]]) -> None:
+    def __init__(self, setup: str, setup_messages: dict[str, list[str]], language: str = "en") -> None:
+        self.language = language
         self.state: dict[str, Any] = {"video_infos": [], "draft": {"t": [], "d": 0, "m": {}}, "canvas_config": {},
                                       "generated_media": {}}
         self.history: list[HistoryEntry] = []
@@ -38,7 +39,7 @@ class Session:
             self.say(message)
 
     def say(self, message: str) -> turns.TurnResult:
-        result = turns.run_turn(message, copy.deepcopy(self.state), "en", Path("/nonexistent"), self.history)
+        result = turns.run_turn(message, copy.deepcopy(self.state), self.language, Path("/nonexistent"), self.history)
         if result.changed:
             self.state = result.state
         for seqs, undone in result.marks:
@@ -54,7 +55,7 @@ class Session:
 
 
 def run_case(case: Case, setup_messages: dict[str, list[str]]):  # type: ignore[no-untyped-def]
-    session = Session(case.setup, setup_messages)
+    session = Session(case.setup, setup_messages, case.lang)
     before = flat(session.state["draft"], session.state["video_infos"])
     reply = ""
     for message in case.messages:

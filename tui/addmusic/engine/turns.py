@@ -115,7 +115,9 @@ def clips_only(state: dict[str, Any]) -> dict[str, Any]:
 
 
 _TARGETS = {"title": ("add_title", "edit_title"), "music": ("add_background_music", "change_music"),
-            "cut": ("keep_cut",), "vertical": ("set_canvas",), "shape": ("set_canvas",)}
+            "cut": ("keep_cut",), "vertical": ("set_canvas",), "shape": ("set_canvas",),
+            "标题": ("add_title", "edit_title"), "字幕": ("add_title", "edit_title"),
+            "音乐": ("add_background_music", "change_music"), "剪": ("keep_cut",), "竖屏": ("set_canvas",)}
 
 
 def _apply_history(cmd: HistoryCommand, state: dict[str, Any], entries: list[HistoryEntry], lang: str,

@@ -20,7 +20,7 @@ POLITE_LEAD_EN: tuple[str, ...] = (
     "hi", "hello", "oh", "um", "well", "but", "can you", "could you", "would you", "will you", "can we",
     "could we", "i'd like you to", "i'd like to", "i would like you to", "i would like to",
     "i want you to", "i need you to", "let's", "lets", "go ahead and", "help me", "try to", "try and",
-    "show me", "show", "check",
+    "show me",
 )
 POLITE_LEAD_ZH: tuple[str, ...] = ("请", "帮我", "麻烦你", "麻烦", "给我", "帮忙", "能不能", "能否", "可不可以",
                                    "可以", "再", "也", "还要", "还")

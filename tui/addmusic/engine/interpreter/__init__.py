@@ -43,7 +43,7 @@ RULES: tuple[Rule, ...] = (
     *music.RULES_LATE,
 )
 # Rules that read a negation themselves ("don't duck it", "no fade", "not so loud").
-_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound"}
+_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers"}
 
 
 @dataclass
@@ -106,18 +106,28 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
         c = Clause(t, c.quotes, c.raw, c.lang, c.sources, c.base, c.asked)
     if not t and not c.quotes:
         return Outcome("noise")
-    neg = vocab.NEGATION.match(t)
+    neg = vocab.NEGATION.match(t) or (vocab.ZH_NEGATION.search(t) if has_cjk(t) else None)
     if neg:
+        rest = t[neg.end():]
+        if re.match(r"^(?:那么|太|这么)?(?:大声|大|响|吵)", rest):
+            return music.RULES_BY_NAME["volume_down"].build(None, c, d)  # type: ignore[arg-type]  # "别那么大声"
+        zh_drop = has_cjk(t) and re.match(r"^(?:要|需要|用)?(?:背景)?(?:音乐|配乐|标题|字幕|文字|鼓|贝斯|旋律|和弦|淡入|淡出|避让|闪避)", rest)
         for r in RULES:
             if r.name in _READS_NEGATION and (out := r.read(c, d)) is not None:
-                if r.name in ("music_remove", "title_remove", "clip_sound") and re.search(
-                        r"\b(?:remove|delete|mute|cut|touch|change|drop)\b|删|去掉", t[neg.end():]):
+                if r.name in ("music_remove", "title_remove", "clip_sound", "layers") and re.search(
+                        r"^(?:\w+\s+)?(?:remove|delete|mute|cut|touch|change|drop)\b|^(?:要)?(?:删|去掉|静音|动|改|剪)", rest):
                     break  # "don't remove the music" keeps it
-                if r.name in ("music_remove", "title_remove") and not re.match(r"^(?:i |we )?(?:don'?t|do not) (?:want|need)", t):
+                if r.name == "layers" and not (zh_drop or re.match(r"^(?:no|without)\b", t)):
+                    continue
+                if r.name in ("music_remove", "title_remove") and not re.match(r"^(?:i |we )?(?:don'?t|do not) (?:want|need)", t) \
+                        and not zh_drop:
                     break
                 return out
         return Outcome("negated", note=say("negated", c.lang))
     if c.asked and re.match(r"^(?:\W*)(?:can|could|would|will|do|does|is|are|should|isn'?t|aren'?t)\b|.*(?:吗|么|呢)[?？]?$", c.raw.lower()):
+        return questions._b_question(None, c, d)  # type: ignore[arg-type]
+    if has_cjk(t) and re.search(r"什么|多少|多长|多大|多久|啥|哪|怎么|如何|吗$|么$|能不能.*[?？]?$", t) and (
+            c.asked or re.search(r"什么|多少|多长|多大|多久|啥|怎么|如何", t)):
         return questions._b_question(None, c, d)  # type: ignore[arg-type]
     for r in RULES:
         if (out := r.read(c, d)) is not None:
@@ -127,8 +137,14 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
     return None
 
 
+# Words that are the same in both languages' messages ("120 bpm", "4K", "BGM"): they do not make a
+# Chinese session's message English.
+_NEUTRAL_WORDS = {"bpm", "bgm", "lufs", "mp4", "tiktok", "vlog", "lofi", "edm", "dj", "ok", "okay", "db", "fps"}
+# "音乐和标题都删了": one verb for two things, said once at the end
+_BOTH = re.compile(r"(音乐|配乐|背景音乐|bgm|标题|字幕|文字)和(音乐|配乐|背景音乐|bgm|标题|字幕|文字)(?:都|全)?(删了|删掉|去掉|不要了|删除)")
 _TOPIC_WORDS = {"title": "the title", "music": "the music", "clip": "the original sound"}
-_SHAPE_WORDS = re.compile(r"\b(?:vertical|square|landscape|portrait|\d+:\d+|\d{3,4}p|4k|tiktok|reels?|youtube|instagram|shorts?)\b|竖屏|横屏|方形")
+_SHAPE_WORDS = re.compile(r"\b(?:vertical|square|landscape|portrait|\d{3,4}p|4k|tiktok|reels?|youtube|instagram|shorts?)\b|"
+                          r"(?<![\d.])\d{1,2}:\d{1,2}(?![\d.])|(?<![\d.])(?:720|1080|2160)\s*p|4k|竖屏|横屏|方形|黑边|模糊|抖音")
 
 
 def _mentioned(t: str) -> str:
@@ -143,21 +159,24 @@ def _mentioned(t: str) -> str:
 _TOPIC_OF = {"add_title": "title", "edit_title": "title", "remove_titles": "title", "keep": "",
              "add_background_music": "music", "change_music": "music", "set_music_volume": "music",
              "set_music_fades": "music", "set_ducking": "music", "set_music_tempo": "music", "set_music_span": "music"}
-_CARRY_VERB = re.compile(r"^(?:cut|remove|delete|trim|drop|chop|keep|get rid of|add|mute)\b")
+_CARRY_VERB = re.compile(r"^(?:cut|remove|delete|trim|drop|chop|keep|get rid of|add|mute)\b|^(?:剪掉|去掉|删掉|删除|保留|只要|只留)")
 
 
 def interpret(message: str, draft: Draft, *, language: str = "en",
               sources: list[dict[str, Any]] | None = None) -> Interpretation:
     """Read a chat message against a draft: the edits and history commands it asks for, in order,
     and what to say. Never raises on any input."""
-    lang = "zh" if has_cjk(message) or (language.lower().startswith("zh") and not re.search(r"[a-zA-Z]{3}", message)) else "en"
-    p = prepare(message)
+    english_words = [w for w in re.findall(r"[a-zA-Z]{3,}", message) if w.lower() not in _NEUTRAL_WORDS]
+    lang = "zh" if has_cjk(message) or (language.lower().startswith("zh") and not english_words) else "en"
+    p = prepare(_BOTH.sub(r"\1\3，\2\3", message))
     pieces = split(p.text)
     result = Interpretation(lang=lang)
     running = draft
     srcs = sources or []
     topic = ""
     carry = ""
+    last_added_title = False
+    stepped = False  # louder/quieter moves once per message
     i = 0
     while i < len(pieces):
         piece = pieces[i]
@@ -168,6 +187,9 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
             sub = Clause(re.sub(r"\b(?:it|them)\b", _TOPIC_WORDS[topic], c.t, count=1), c.quotes, c.raw, lang, srcs,
                          draft, c.asked)
             out = _read(sub, running)
+        elif topic and has_cjk(c.t) and not own_noun and not c.quotes and re.search(r"\d|顶|底|中间|上面|下面|开头|结尾", c.t):
+            noun = {"title": "新标题" if last_added_title else "标题", "music": "音乐", "clip": "原声"}[topic]
+            out = _read(Clause(f"{noun}{c.t}", c.quotes, c.raw, lang, srcs, draft, c.asked), running)
         if out is None:
             out = _read(c, running)
         used = 1
@@ -181,9 +203,14 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
             sub = Clause(re.sub(r"\b(?:it|them)\b", _TOPIC_WORDS[topic], c.t, count=1), c.quotes, c.raw, lang, srcs,
                          draft, c.asked)
             out = _read(sub, running)
-        if out is None and topic in _TOPIC_WORDS and re.match(r"^(?:start|stop|end|show|move)\b", c.t) \
-                and not own_noun and re.search(r"\d|top|bottom|middle|center", c.t):
-            sub = Clause(re.sub(r"^(\w+)", rf"\1 {_TOPIC_WORDS[topic]}", c.t), c.quotes, c.raw, lang, srcs, draft, c.asked)
+        if out is None and topic in _TOPIC_WORDS and not own_noun and re.search(r"\d|top|bottom|middle|center|顶|底|中间|上|下|开头|结尾", c.t):
+            if has_cjk(c.t):
+                noun = {"title": "新标题" if last_added_title else "标题", "music": "音乐", "clip": "原声"}[topic]
+                sub = Clause(f"{noun}{c.t}", c.quotes, c.raw, lang, srcs, draft, c.asked)
+            elif re.match(r"^(?:start|stop|end|show|move|put|place)\b", c.t):
+                sub = Clause(re.sub(r"^(\w+)", rf"\1 {_TOPIC_WORDS[topic]}", c.t), c.quotes, c.raw, lang, srcs, draft, c.asked)
+            else:
+                sub = Clause(f"{_TOPIC_WORDS[topic]} {c.t}", c.quotes, c.raw, lang, srcs, draft, c.asked)
             out = _read(sub, running)
         if out is None and carry and not _CARRY_VERB.match(c.t):
             out = _read(Clause(f"{carry} {c.t}", c.quotes, c.raw, lang, srcs, draft, c.asked), running)
@@ -193,9 +220,14 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
             if out is not None and out.note:
                 result.replies.append(out.note)
         else:
+            if out.edit is not None and out.edit.args.get("relative"):
+                if stepped:
+                    out = Outcome(out.tool)  # "too loud, turn it down": one step, not two
+                stepped = True
             if out.edit is not None:
                 result.steps.append(Step(edit=out.edit))
                 running = out.edit.apply(running)
+                last_added_title = out.tool == "add_title"
             elif out.history is not None:
                 result.steps.append(Step(history=out.history))
             if out.note:

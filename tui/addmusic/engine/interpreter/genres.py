@@ -17,7 +17,7 @@ EXACT: dict[str, tuple[str, ...]] = {
                "轻快", "阳光", "愉快", "流行", "喜庆", "俏皮"),
     "lofi": ("lofi", "lo-fi", "chillhop", "chill hop", "study", "低保真"),
     "cinematic": ("cinematic", "epic", "orchestral", "orchestra", "dramatic", "trailer", "film score", "movie",
-                  "heroic", "grand", "史诗", "电影", "电影感", "大气", "管弦", "震撼", "宏大", "激昂"),
+                  "heroic", "grand", "史诗", "电影", "电影感", "大片", "大气", "管弦", "震撼", "宏大", "激昂"),
     "acoustic": ("acoustic", "guitar", "folk", "unplugged", "吉他", "民谣", "原声吉他"),
     "electronic": ("electronic", "electro", "edm", "techno", "dance", "synth", "club", "电子", "电音", "舞曲"),
     "chill": ("chill", "calm", "relaxing", "relaxed", "relax", "mellow", "soft", "peaceful", "gentle",
@@ -33,8 +33,8 @@ EXACT: dict[str, tuple[str, ...]] = {
                 "冥想", "空灵"),
 }
 CLOSEST: dict[str, tuple[str, ...]] = {
-    "upbeat": ("k-pop", "kpop", "funk", "funky", "disco", "reggaeton", "latin", "summer", "party", "ska",
-               "reggae", "tropical", "韩流", "放克", "迪斯科", "拉丁"),
+    "upbeat": ("k-pop", "kpop", "funk", "funky", "disco", "reggaeton", "latin", "party", "ska",
+               "reggae", "tropical", "韩流", "放克", "迪斯科", "拉丁", "雷鬼"),
     "lofi": ("vaporwave", "bedroom", "retro", "vintage", "复古"),
     "cinematic": ("classical", "dark", "suspense", "suspenseful", "intense", "horror", "adventure", "古典",
                   "紧张", "悬疑", "恐怖"),

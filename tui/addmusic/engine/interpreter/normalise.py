@@ -57,7 +57,16 @@ ZH_MULT = {"十": 10, "百": 100, "千": 1000}
 ZH_NUM = "零〇一二两三四五六七八九十百千"
 _ZH_RUN = re.compile(rf"[{ZH_NUM}]+(?:点[零〇一二两三四五六七八九]+)?")
 # Before numbers are read: fillers that look like numbers ("小一点" is "a bit quieter", not 1).
+# 错别字 people type with pinyin input: a wrong character that sounds the same.
+ZH_TYPOS: tuple[tuple[str, str], ...] = (
+    ("减掉", "剪掉"), ("音月", "音乐"), ("音悦", "音乐"), ("被景", "背景"), ("竖平", "竖屏"), ("横平", "横屏"),
+    ("标提", "标题"), ("因量", "音量"), ("禁音", "静音"), ("原生", "原声"), ("闪壁", "闪避"), ("谈出", "淡出"),
+    ("谈入", "淡入"), ("爵仕", "爵士"), ("想度", "响度"), ("到出", "导出"), ("撤消", "撤销"), ("古点", "鼓点"),
+    ("字目", "字幕"), ("换一手", "换一首"), ("配月", "配乐"), ("节凑", "节奏"), ("平幕", "屏幕"),
+)
 ZH_SIMPLIFY: tuple[tuple[str, str], ...] = (
+    ("一半", "半"),
+    (r"负\s*(?=[\d零一二两三四五六七八九十])", "-"),
     (rf"一(?:点儿?|下|些)(?![{ZH_NUM}])", ""),
     (r"一首", "首"),
     (r"一个", "个"),
@@ -129,6 +138,8 @@ def _secs(value: float) -> str:
 
 def numbers(t: str) -> str:
     """Number words to digits, so every rule downstream only has to know `30%` and `2.5s`."""
+    for wrong, right in ZH_TYPOS:
+        t = t.replace(wrong, right)
     for pattern, repl in ZH_SIMPLIFY:
         t = re.sub(pattern, repl, t)
     t = re.sub(rf"百分之\s*([{ZH_NUM}点]+|{NUM})",
@@ -175,4 +186,6 @@ def normalise(text: str) -> str:
     """The form rules match: lower case, digits, one unit spelling, single spaces."""
     t = text.lower().replace("’", "'").replace("‘", "'").replace("，", ",")
     t = re.sub(r"\s+", " ", t).strip()
-    return units(numbers(t))
+    t = units(numbers(t))
+    # a space between Latin letters and Chinese, so word boundaries work in "把bgm删了"
+    return re.sub(r"(?<=[a-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])", " ", t)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .vocab import NUM, PCT_RE, ms
 
 _T = rf"(?:({NUM})s?)"  # a time: seconds, the unit optional in a range ("2 to 5")
-_TO = r"\s*(?:-|–|—|~|\bto\b|\buntil\b|\btill\b|\btil\b|\bthrough\b|\bthru\b|到|至)\s*"
+_TO = r"\s*(?:-|–|—|~|\bto\b|\buntil\b|\btill\b|\btil\b|\bthrough\b|\bthru\b|(?:放|播|播放|显示|持续|一直)?(?:到|至))\s*"
 _END_WORDS = r"(?:the\s+)?(?:very\s+)?(?:end|finish)\b|结尾|最后|结束"
 
 
@@ -31,8 +31,8 @@ def span_in(t: str) -> Span | None:
         if re.search(rf"{_TO}\s*(?:{_END_WORDS})|\bon(?:wards?)?\b|开始|从", m.group(0)) or "from" in m.group(0) \
                 or "after" in m.group(0) or "starting" in m.group(0):
             return Span(ms(float(m.group(1))), None, "from")
-    if m := re.search(rf"\beverything after\s+{_T}|\bafter\s+{_T}\s*(?:till|to|until) the end", t):
-        return Span(ms(float(m.group(1) or m.group(2))), None, "from")
+    if m := re.search(rf"\beverything after\s+{_T}|\bafter\s+{_T}\s*(?:till|to|until) the end|{_T}\s*(?:之后|以后|后)的?(?:所有|全部)?(?:内容|部分)?$", t):
+        return Span(ms(float(m.group(1) or m.group(2) or m.group(3))), None, "from")
     if m := re.search(rf"\b(?:until|till|til|up to|upto)\s+{_T}|{_T}\s*(?:之前|以前)|到第?\s*{_T}\s*(?:为止)?$", t):
         return Span(0, ms(float(m.group(1) or m.group(2) or m.group(3))), "until")
     if m := re.search(rf"\bfirst\s+{_T}|前\s*{_T}|开头\s*{_T}", t):
@@ -118,7 +118,7 @@ _DUCK_ON = re.compile(
     r"\bduck(?:s|ing|ed|in)?\b|\bsidechain|\bauto duck|"
     r"\b(?:lower|dip|drop|turn down|quieter)\b.*\b(?:when|while|whenever|during|under)\b.*"
     r"\b(?:talk|talks|talking|speak|speaks|speaking|speech|voice|voices|dialog(?:ue)?|narration|says?|saying|vocals?)\b|"
-    r"避让|闪避|躲避|(?:说话|讲话|人声|对白|旁白|解说)(?:时|的时候)?(?:音乐)?(?:自动)?(?:压低|降低|调低|变小|小声)"
+    r"避让|闪避|躲避|(?:说话|讲话|人声|对白|旁白|解说).*(?:时|时候).*(?:压低|降低|调低|变小|小声|小|低)"
 )
 
 

@@ -41,11 +41,11 @@ def _quote_close(text: str, i: int) -> int | None:
     closers = QUOTE_PAIRS.get(text[i])
     if not closers:
         return None
-    if text[i] in APOSTROPHES and i > 0 and text[i - 1].isalnum():
+    if text[i] in APOSTROPHES and i > 0 and text[i - 1].isascii() and text[i - 1].isalnum():
         return None  # don't, kids' — an apostrophe, not a quote
     for j in range(i + 1, len(text)):
         if text[j] in closers:
-            if text[j] in APOSTROPHES and j + 1 < len(text) and text[j + 1].isalnum():
+            if text[j] in APOSTROPHES and j + 1 < len(text) and text[j + 1].isascii() and text[j + 1].isalnum():
                 continue  # it's, rock 'n' roll — still inside
             return j if j > i + 1 else None
     return None

@@ -44,6 +44,8 @@ NEGATION = re.compile(
     r"(?!(?:so|too) loud|loud enough|(?:that|very|too) (?:loud|quiet))"
     rf"|^(?:先)?(?:{alternation(tuple(w for w in NEGATIONS_ZH if w != '不'))})"
 )
+# Chinese puts the negation after the subject: "原声别静音", "标题不要放上面"; "不是" corrects.
+ZH_NEGATION = re.compile(r"(?:别|不要|不用|无需|不需要|没必要|先不|甭|^不是|不想要?)(?!了?$)(?!.*(?:就行|就好|即可))")
 POLITE_LEAD = re.compile(
     rf"^(?:(?:{alternation(POLITE_LEAD_EN)})\b[\s,]*)+|^(?:{alternation(POLITE_LEAD_ZH)})+"
 )

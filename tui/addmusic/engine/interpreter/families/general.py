@@ -52,7 +52,7 @@ def _b_service(m: re.Match[str], c: Clause, d) -> Outcome | None:  # type: ignor
 
 
 RULES = (
-    rule("noise", NOISE.pattern, _b_noise),
+    rule("noise", NOISE.pattern + r"|^(?:标题|字幕)?(?:打错字?了|写错了|有错别字)$|^typo$", _b_noise),
     rule("keep_as_is", r"^(?:keep|leave)\s+(?:the\s+|it\s+|my\s+)?(?:\w+\s+)?(?:as (?:it is|is)|the same|alone|like (?:it is|this|that))|"
          r"^(?:keep|leave)\s+(?:the\s+)?(?:music|volume|title|titles|text|original (?:audio|sound)|it|everything|the rest)$|^(?:保持|保留)(?:原样|不变)",
          _b_keep_as_is),

@@ -36,5 +36,5 @@ RULES = (
     rule("back_to", r"\bgo back to (?:before|how it was before) (?:the |adding the |i added the )?(?P<what>[\w ]+)$|\bundo (?:everything )?since (?:the )?(?P<w2>[\w ]+)$|"
          r"回到(?:加|添加)?(?P<zw>.+?)之前", _b_back_to),
     rule("redo", r"^(?:redo|re-do|ctrl ?(?:\+ ?)?y|ctrl ?(?:\+ ?)?shift ?(?:\+ ?)?z)\b|^重做|^恢复(?:刚才|上一步)", _b_redo),
-    rule("undo", r"^(?:actually\s+)?(?:undo+|un-do|ctrl ?(?:\+ ?)?z|go back|revert|take (?:that|it) back|undo that)\b|^(?:撤销|撤回|回退|返回上一步)", _b_undo),
+    rule("undo", r"^(?:actually\s+)?(?:undo+|un-do|ctrl ?(?:\+ ?)?z|go back|revert|take (?:that|it) back|undo that)\b|撤销|撤回|回退|返回上一步|退回上一步", _b_undo),
 )

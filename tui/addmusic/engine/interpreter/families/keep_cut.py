@@ -15,7 +15,7 @@ from ..slots import FADE_WORD, span_in
 from ..vocab import EN, NUM, ZH, mentions_music, ms
 
 KEEP = r"\b(?:keep|only|just keep|i only want|leave only|trim (?:it |the video )?(?:down )?to|cut (?:it |the video )?(?:down )?to|shorten (?:it )?to|make it)\b|只保留|保留|只要|只留|留下|剪成|剪到|缩短到"
-CUT = rf"\b{EN['remove']}\b|\bchopp?\b|{ZH['remove']}"
+CUT = rf"\b{EN['remove']}\b|\bchopp?\b|{ZH['remove']}|剪了|剪去|切了|删了|(?<!剪)剪(?!成|到)"
 _TOLERANCE = 50  # ms: "until 10" on a 10.02 s clip is the end
 
 

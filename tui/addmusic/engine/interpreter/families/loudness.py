@@ -29,14 +29,14 @@ def _b_target(m, c: Clause, d):  # type: ignore[no-untyped-def]
 
 def _b_overall(m, c: Clause, d):  # type: ignore[no-untyped-def]
     now = float(d.meta.get("loudness", DEFAULT_LUFS))
-    up = bool(re.search(r"louder|响一?点|大声|调大|提高", c.t))
+    up = bool(re.search(r"louder|响|大|高|提", c.t))
     return _edit(c, min(-5.0, now + 3) if up else max(-30.0, now - 3))
 
 
 RULES = (
-    rule("loudness_target", r"\blufs\b|\bloudness\b|\bnormali[sz]|响度|标准化", _b_target, ("lufs",)),
+    rule("loudness_target", r"\blufs\b|\bloudness\b|\bnormali[sz]|响度\s*(?:调到|设为|改成|为|到)?\s*-|响度标准化|标准化", _b_target, ("lufs",)),
     rule("loudness_overall",
          r"\b(?:overall|whole (?:video|thing|clip)|everything|master)\b.*\b(?:louder|quieter|softer)\b|\b(?:louder|quieter)\s+overall\b|"
-         r"(?:整体|整个视频|全部)(?:声音|音量)?(?:大|响|小)",
+         r"(?:整体|整个视频|全部|总体)的?(?:声音|音量|响度)?(?:大|响|小|高|低)",
          _b_overall),
 )

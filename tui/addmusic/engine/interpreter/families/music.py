@@ -36,7 +36,7 @@ def _style_note(found: tuple[str, str, bool] | None, key: str, lang: str, t: str
 
 
 def bpm_slot(t: str) -> int | None:
-    if m := re.search(rf"({NUM})\s*bpm|\bbpm\s*(?:of|to|at|=)?\s*({NUM})|\btempo\s*(?:of|to|at|=)?\s*({NUM})|"
+    if m := re.search(rf"({NUM})\s*bpm|\bbpm\s*(?:of|to|at|=|改成|调到|设为|改为)?\s*({NUM})|\btempo\s*(?:of|to|at|=)?\s*({NUM})|"
                       rf"速度\s*(?:调到|改成|设为|为)?\s*({NUM})|节奏\s*({NUM})", t):
         value = next(g for g in m.groups() if g)
         return max(40, min(220, round(float(value))))
@@ -48,23 +48,23 @@ def layers_slot(t: str) -> dict[str, int]:
     for role, words in (("drums", r"drums?|percussion|beat|鼓点?|打击乐"), ("bass", r"bass(?:line)?|贝斯|低音"),
                         ("melody", r"melody|lead|旋律"), ("harmony", r"chords?|harmony|pads?|和弦|和声")):
         if re.search(rf"\b(?:no|without|remove|mute|cut|drop|take out|lose|kill)\s+(?:the\s+|teh\s+)?(?:{words})\b|"
-                     rf"\b(?:{words})\s+off\b|(?:不要|去掉|没有|无)(?:{words})", t):
+                     rf"\b(?:{words})\s+off\b|(?:不要|去掉|没有|无|删掉|关掉)(?:{words})", t):
             if role == "drums" and re.search(r"just the beat|only the beat", t):
                 continue
             out[role] = 0
-        elif m := re.search(rf"\b(?:{words})\s+(?:at|to)\s+({NUM})%|(?:{words})\s*({NUM})%", t):
+        elif m := re.search(rf"\b(?:{words})\s+(?:at|to)\s+({NUM})%|(?:{words})(?:的)?(?:音量)?\D{{0,4}}?({NUM})%", t):
             out[role] = max(0, min(100, round(float(m.group(1) or m.group(2)))))
     return out
 
 
 def energy_slot(t: str) -> str | None:
-    if re.search(r"\bbuild(?:s|ing)?\b(?:\s+up)?|\bbuild-?up\b|越来越(?:激烈|强)|渐进|逐渐增强", t):
+    if re.search(r"\bbuild(?:s|ing)?\b(?:\s+up)?|\bbuild-?up\b|越来越(?:激烈|强|燃)|越到后面越|推到高潮|渐进|逐渐增强", t):
         return "build"
     if re.search(r"\b(?:more energy|more energetic|pump it up|higher energy|more intense|more hype|amp it up|"
-                 r"more punch|punchier|harder)\b|更有活力|更有能量|更燃|更嗨|更激烈|更带劲", t):
+                 r"more punch|punchier|harder)\b|更有活力|更有能量|更燃|更嗨|更激烈|更带劲|^燃(?:点|些)?$|能量(?:高|大)|燃起来", t):
         return "high"
     if re.search(r"\b(?:calmer|less intense|less energy|less energetic|more relaxed|mellower|tone it down|"
-                 r"more chill|chiller)\b|更平静|更舒缓|更安静|平缓一?些|柔和一?些|不要那么激烈", t):
+                 r"more chill|chiller)\b|更平静|更舒缓|更安静|平缓|柔和(?:点|些)|那么激烈|能量低|能量小", t):
         return "calm"
     return None
 
@@ -203,12 +203,14 @@ def _b_genre_only(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 def _b_restyle(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     found = genres.find(m.group("what") if "what" in m.groupdict() and m.group("what") else c.t)
     if found is None:
-        if not re.search(r"\b(?:else|different|another|other|new|something)\b|换|别的|其他|另", c.t):
+        if not re.search(r"\b(?:else|different|another|other|new)\b|换(?:一|个)?首|别的|其他|另", c.t):
             return None
     return build_restyle(c, d, found)
 
 
 def _b_new(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    if (found := genres.find(c.t)) is not None:
+        return build_restyle(c, d, found)  # "换一首更有电影感的": another style, not another take
     if not music_segments(d):
         return build_add(c, d) if mentions_music(c.t) else Outcome("change_music", note=say("no_music", c.lang))
     return build_restyle(c, d, None)
@@ -271,7 +273,8 @@ def _volume_edit(c: Clause, d: Draft, *, value: int | None = None, up: bool | No
         seg.volume = after
 
     key = "volume_set" if value is not None else ("volume_up" if up else "volume_down")
-    return Outcome(tool, Edit(tool, {"volume": after}, map_music(set_volume), say(key, c.lang, volume=after)))
+    args = {"volume": after, "relative": value is None}
+    return Outcome(tool, Edit(tool, args, map_music(set_volume), say(key, c.lang, volume=after)))
 
 
 def _b_volume_abs(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -341,7 +344,9 @@ def _b_timing(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     seg0 = music_segments(d)[0]
     start, stop = seg0.start, seg0.end
     sp = span_in(t)
-    if m2 := re.search(rf"\b(?:stop|end|ends|ending|cut)\b[^\d]*?({NUM})s|(?:在|到)第?\s*({NUM})s\s*(?:停|结束)", t):
+    if m2 := re.search(rf"({NUM})s\s*(?:后|之后|以后)(?:再)?(?:进|开始|出来|响|起)", t):
+        start, stop = ms(float(m2.group(1))), end
+    elif m2 := re.search(rf"\b(?:stop|end|ends|ending|cut)\b[^\d]*?({NUM})s|(?:在|到)第?\s*({NUM})s\s*(?:停|结束)", t):
         stop = ms(float(m2.group(1) or m2.group(2)))
         if m3 := re.search(rf"\b(?:start|starts|begin|from)\b[^\d]*?({NUM})s", t):
             start = ms(float(m3.group(1)))
@@ -459,43 +464,46 @@ RULES_EARLY = (
          rf"\b(?:remove|delete|drop|get rid of|take|lose|kill|ditch|scrap|cut|stop)\b.*{MUSIC}|^no (?:more )?(?:background )?music\b|"
          rf"\b(?:don'?t|do not) (?:want|need) (?:the |any |this )?(?:background )?music\b|"
          rf"^(?:actually )?no music\b|\bwithout (?:any )?music\b|\bmusic off\b|(?:去掉|删除|删掉|移除|去除|拿掉|不要)(?:背景)?(?:音乐|配乐)|"
-         r"(?:音乐|配乐)(?:去掉|删掉|删了|不要了)",
+         rf"{MUSIC}.*(?:去掉|删掉|删了|不要了?|删除|拿掉|关掉|关了|删)$",
          _b_remove),
     rule("music_unmute", rf"\bunmute\b.*{MUSIC}|\b{EN['music']}\s+back on\b|\bunmute\b$|取消(?:音乐)?静音|恢复音乐", _b_unmute),
-    rule("music_mute", rf"\b(?:mute|silence)\b.*{MUSIC}|{MUSIC}.*\bmute\b|(?:音乐|配乐)静音|静音(?:音乐|配乐)|把(?:音乐|配乐)关掉声音", _b_mute),
+    rule("music_mute", rf"\b(?:mute|silence)\b.*{MUSIC}|{MUSIC}.*\bmute\b|{MUSIC}.*静音|静音.*{MUSIC}", _b_mute),
 )
 
 RULES = (
-    rule("ducking", r"\bduck|\bsidechain|避让|闪避|躲避|(?:when|while|whenever)\b.*\b(?:talk|speak|speech|voice)|说话时|人声时", _b_duck,
+    rule("ducking", r"\bduck|\bsidechain|避让|闪避|躲避|(?:when|while|whenever)\b.*\b(?:talk|speak|speech|voice)|(?:说话|讲话|人声|对白|旁白|解说).*(?:时|时候)", _b_duck,
          ("on", "db")),
     rule("fades", r"\bfad|\bfadein|\bfadeout|淡入|淡出|渐入|渐出|渐强|渐弱", _b_fade, ("fade_in", "fade_out")),
     rule("tempo", rf"\bbpm\b|\btempo\b|速度\s*\d|节奏\s*\d|\d\s*bpm", _b_tempo, ("bpm",)),
     rule("tempo_relative", r"\b(?:faster|slower|quicker)\b.*(?:music|beat|tempo)|(?:music|beat|tempo).*\b(?:faster|slower)\b|节奏(?:快|慢)|(?:加快|放慢)(?:节奏|速度)", _b_faster),
     rule("layers", r"\b(?:drums?|percussion|bass(?:line)?|melody|chords?)\b|鼓|贝斯|旋律", _b_layers, ("role", "level")),
-    rule("energy", r"\bbuild|\benerg|\bpump it up\b|\bcalmer\b|\bless intense\b|\bmore intense\b|\bamp it up\b|\bmellower\b|\btone it down\b|更有活力|更燃|更嗨|更平静|更舒缓|越来越", _b_energy),
+    rule("energy", r"\bbuild|\benerg|\bpump it up\b|\bcalmer\b|\bless intense\b|\bmore intense\b|\bamp it up\b|\bmellower\b|\btone it down\b|更有活力|燃|嗨|激烈|平缓|更平静|更舒缓|越来越|越到后面|高潮|能量", _b_energy),
     rule("music_timing",
          rf"{MUSIC}.*(?:\bfrom\b|\bstarts?\b|\bstart(?:ing)?\b|\bkick(?:s)? in\b|\buntil\b|\btill?\b|\bup to\b|\bat\s+\d+(?:\.\d+)?s\b|\bend\b|\bstop\b|\bonly from\b)|"
-         rf"\b(?:start|stop|end|play|begin|strat)\b.*{MUSIC}.*\d+(?:\.\d+)?s|{MUSIC}.*(?:从|到).*\d+(?:\.\d+)?s|(?:从|在)第?\s*\d+(?:\.\d+)?s.*{MUSIC}",
+         rf"\b(?:start|stop|end|play|begin|strat)\b.*{MUSIC}.*\d+(?:\.\d+)?s|{MUSIC}.*(?:从|到|在|后).*\d+(?:\.\d+)?s|{MUSIC}.*\d+(?:\.\d+)?s.*(?:后|停|开始|进)|(?:从|在)第?\s*\d+(?:\.\d+)?s.*{MUSIC}",
          _b_timing, ("start", "end")),
-    rule("volume_half", r"\bhalf(?:\s+the)?\s+volume\b|一半音量|音量减半|半音量", _b_half),
-    rule("volume_full", r"\b(?:full|max(?:imum)?)\s+volume\b|最大音量|音量最大", _b_full),
+    rule("volume_half", r"\bhalf(?:\s+the)?\s+volume\b|音量(?:减)?半|半音量|音量调到半", _b_half),
+    rule("volume_full", r"\b(?:full|max(?:imum)?)\s+volume\b|最大音量|音量最大|音量拉满|拉满|开到最大", _b_full),
     rule("volume_abs",
-         rf"(?:{MUSIC}|\bvolume\b|\bvolumn\b|音量|声音).*?\b({NUM})%|(?:{MUSIC}|\bvolume\b|音量)\s*(?:at|to|=|of|down to|up to|调到|调成|设为|改为|改成)?\s*({NUM})(?![\d.%s])|"
+         rf"(?:{MUSIC}|\bvolume\b|\bvolumn\b|音量|声音).*?(?<![\d.])({NUM})%|^(?:调到|调成|设为|改成)\s*({NUM})%|(?:{MUSIC}|\bvolume\b|音量)\s*(?:at|to|=|of|down to|up to|调到|调成|设为|改为|改成)?\s*({NUM})(?![\d.%s:])|"
+         rf"\b(?:loud|quiet|soft)\b.*?(?<![\d.])({NUM})%|"
          rf"^(?:at|to|set to)?\s*({NUM})%$|\b(?:turn|bring|set)\b.*{MUSIC}.*\b(?:to|at)\s+({NUM})(?![\d.%s])|"
          rf"^(?:turn|bring|set|put|lower|raise|drop|make)\s+(?:it|that)\b.*?\b(?:to|at)\s+({NUM})%",
          _b_volume_abs, ("volume",)),
     rule("volume_down",
          rf"\b(?:too loud|not (?:so|too) loud|drowning|drowns|overpowering|quieter|softer|lower|less loud|turn (?:it |the \w+ )?down|down a bit|"
-         rf"reduce|decrease)\b|太(?:大声|响|吵|大)|盖过|(?:调小|调低|降低|减小|小声|轻)一?点?|小一点|低一点",
+         rf"reduce|decrease)\b|太(?:大声|响|吵|大)|盖过|(?:调小|调低|降低|减小|小声|轻)(?:点|些)?|"
+         rf"(?:{MUSIC}|音量|声音)\s*(?:小|低|轻)(?:点|些)?$|^(?:小|低|轻)(?:点|些)?$",
          _b_down),
     rule("volume_up",
          r"\b(?:louder|not loud enough|too quiet|too soft|can'?t hear|barely hear|hard to hear|raise|boost|increase|turn (?:it |the \w+ )?up|up a bit|higher)\b|"
-         r"太(?:小声|轻|小|低)|听不(?:到|见|清)|(?:调大|调高|提高|加大|大声)一?点?|大一点|响一点",
+         r"太(?:小声|轻|小|低)|听不(?:到|见|清)|(?:调大|调高|提高|加大|大声)(?:点|些)?|"
+         rf"(?:{MUSIC}|音量|声音)\s*(?:大|响|高)(?:点|些)?$|^(?:大|响)(?:点|些)?$",
          _b_up),
     rule("music_new",
          rf"\b{_NEW}\s+(?:one|song|track|tune|music|take|version|beat|vibe|variation|piece)\b|\b(?:try|give me)\s+another\b|"
          rf"\bchange the (?:song|music|track)$|\bsomething else\b|\bregenerate\b|\bre-?roll\b|\bshuffle\b|"
-         r"^another(?:\s+\w+)?\s+one$|^(?:nah\s+)?(?:try\s+)?another$|换(?:一)?首|换个(?:音乐|歌|配乐)|重新生成|换一个|再来一首",
+         r"^another(?:\s+\w+)?\s+one$|^(?:nah\s+)?(?:try\s+)?another$|换(?:一)?首|^换(?:一)?个$|风格一?样|同样(?:的)?风格|换个(?:音乐|歌|配乐)|重新生成|换一个|再来一首",
          _b_new),
     rule("music_restyle",
          rf"\b(?:change|switch|swap|replace|turn|convert|go)\b(?:\s+(?:it|the|my|this|that))?(?:\s+(?:music|song|track|style|genre|vibe|bgm|background music))*"
@@ -505,8 +513,10 @@ RULES = (
          _b_restyle),
 )
 
+RULES_BY_NAME: dict[str, object] = {}
+
 RULES_LATE = (
-    rule("music_add", rf"\b{_ADD_VERB}\b.*{MUSIC}|{ZH['add']}.*{ZH['music']}|^(?:some |more |an? )?(?:background )?{EN['music']}(?:\s+(?:pls|please|now))?$|"
+    rule("music_add", rf"\b{_ADD_VERB}\b.*{MUSIC}|{ZH['add']}.*{ZH['music']}|配(?:个|点|首)?乐$|配乐$|^(?:some |more |an? )?(?:background )?{EN['music']}(?:\s+(?:pls|please|now))?$|"
          rf"^{ZH['music']}$|\b(?:needs|wants)\s+(?:some\s+)?{EN['music']}", _b_add, ("style", "volume", "fades", "duck", "bpm", "start")),
     rule("music_add_genre", rf"^(?:{_ADD_VERB}\s+)?(?:(?:me|us|it|some|an?|the|more|something|some of that)\s+)*(?P<g>[\w&'\- ]+?){_GENRE_TAIL}"
          rf"(?:\s+(?:to|for|in|on|at|with)\b.*)?$|^(?:加|来|配|要|用)?(?:点|些|一段|段|首)?(?P<zg>.+?)(?:的)?(?:音乐|配乐|风格|曲子)?(?:吧)?$",
@@ -514,3 +524,5 @@ RULES_LATE = (
     rule("make_it_genre", r"^(?:make|have|let)\s+(?:it|the music|this)\s+(?:sound\s+|feel\s+|be\s+|more\s+)*(?P<g>[\w&' -]+?)(?:\s+instead)?$|^go\s+(?P<g2>\w+)$|^(?:make it|改成|变成)\s*(?P<zg>.+)$",
          _b_genre_only),
 )
+
+RULES_BY_NAME.update({r.name: r for r in (*RULES_EARLY, *RULES, *RULES_LATE)})

@@ -30,7 +30,7 @@ FILLS = (("bars", r"\b(?:black )?bars\b|\bletterbox\w*|\bpillarbox\w*|黑边|黑
          ("crop", r"\bcrop\w*|\bzoom(?:ed)? (?:in )?to fill\b|\bfill the (?:screen|frame)\b|\bzoom in\b|裁剪|裁切|铺满|填满|放大填充"),
          ("blur", r"\bblur\w*|模糊"))
 FILL_NAMES = {"bars": ("black bars", "黑边"), "crop": ("a crop to fill", "裁剪填满"), "blur": ("a blurred background", "模糊背景")}
-_RATIO = re.compile(r"\b(\d{1,2})\s*(?::|/|x|\bby\b|比)\s*(\d{1,2})\b")
+_RATIO = re.compile(r"(?<![\d.])(\d{1,2})\s*(?::|/|x|\bby\b|比)\s*(\d{1,2})(?![\d.])")
 
 
 def source_size(d: Draft, c: Clause) -> tuple[int, int]:
@@ -148,9 +148,9 @@ def _b_resolution(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 
 RULES = (
-    rule("resolution", r"(?P<r>\b(?:720|1080|2160|1440)\s*p\b|\b4k\b|\buhd\b|\bfull ?hd\b|\bfhd\b|\b(?:720|1080|2160)(?=\s*(?:分辨率|$))|\b2k\b)", _b_resolution,
+    rule("resolution", r"(?P<r>(?<![\d.])(?:720|1080|2160|1440)\s*p\b|(?<![\da-z])4k\b|\buhd\b|\bfull ?hd\b|\bfhd\b|(?<![\d.])(?:720|1080|2160)(?=\s*(?:分辨率|$))|(?<![\da-z])2k\b)", _b_resolution,
          ("height",)),
-    rule("aspect", r"\b\d{1,2}\s*(?::|/|x|by|比)\s*\d{1,2}\b|\b(?:vertical|verticle|portrait|reels?|tik ?tok|shorts?|stories|square|instagram|insta|ig|feed|"
+    rule("aspect", r"(?<![\d.])\d{1,2}\s*(?::|/|x|by|比)\s*\d{1,2}(?![\d.])|\b(?:vertical|verticle|portrait|reels?|tik ?tok|shorts?|stories|square|instagram|insta|ig|feed|"
          r"widescreen|landscape|horizontal|youtube|yt|wide)\b|竖屏|竖版|横屏|横版|方形|正方形|抖音|快手|视频号|小红书|朋友圈|宽屏|b站|油管",
          _b_aspect, ("ratio", "fill")),
     rule("fill", r"\bbars\b|\bletterbox|\bpillarbox|\bcrop|\bzoom|\bfill the|\bblur|黑边|裁剪|铺满|填满|模糊", _b_fill, ("fill",)),

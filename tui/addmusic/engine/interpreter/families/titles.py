@@ -30,7 +30,7 @@ def timing(t: str, end: int, *, start: int = 0, length: int = 3000) -> tuple[int
         return 0, end
     sp = span_in(t)
     at = re.search(rf"\b(?:at|starting at|start at|starts at|begin(?:ning)? at|appears? at|in at)\s+({NUM})s(?![a-z])|在第?\s*({NUM})s(?:处|时|开始)?", t)
-    dur = [ms(float(m.group(1))) for m in re.finditer(rf"(?:\bfor\s+(?:the\s+)?|\blast\s+|\blasting\s+|持续|显示|\b)({NUM})s(?![a-z])(?!\s*(?:-|to|until|till))", t)
+    dur = [ms(float(m.group(1))) for m in re.finditer(rf"(?:\bfor\s+(?:the\s+)?|\blast\s+|\blasting\s+|持续|显示|(?<![\d.]))({NUM})s(?![a-z])(?!\s*(?:-|to|until|till|到|至))", t)
            if not (at and at.start() <= m.start() < at.end()) and not (sp and sp.kind in ("range", "from", "until") and m.group(0).strip() in t[t.find("from"):] and "from" in t)]
     if sp and sp.kind == "range":
         start, stop = sp.start, sp.end or end
@@ -122,7 +122,7 @@ def _edit(c: Clause, d: Draft, *, new_text: str | None = None, retime: bool = Tr
     t = re.sub(r"\b(title|it|text|them)\s+last(?:s)?\s+(?:for\s+)?(?=\d)", r"\1 for ", t)
     t = re.sub(r"\bmove (?:the \w+|it) (?:all the way )?down\b(?! to)", "move it to the bottom", t)
     t = re.sub(r"\bmove (?:the \w+|it) (?:all the way )?up\b(?! to)", "move it to the top", t)
-    target = existing[-1] if len(existing) > 1 and re.search(r"\b(?:last|second|new)\b", t) else existing[0]
+    target = existing[-1] if len(existing) > 1 and re.search(r"\b(?:last|second|new)\b|新标题|第二个|最后一个", t) else existing[0]
     if len(c.quotes) >= 2:
         named = [s for s in existing if s.text == c.quotes[0]]
         if named:
@@ -200,17 +200,17 @@ def _b_remove(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 RULES = (
     rule("title_remove",
          rf"\b(?:remove|delete|drop|clear|erase|get rid of|take|lose|kill|ditch|hide|scrap)\b.*{TITLE}|^(?:actually\s+)?no\s+(?:more\s+)?{TITLE}|"
-         rf"\bwithout (?:any |the )?{TITLE}|{TITLE}\s+off\b|\b(?:don'?t|do not) (?:want|need) (?:the |a |any )?{TITLE}|(?:去掉|删除|删掉|移除|拿掉|不要)(?:所有|全部)?的?(?:标题|字幕|文字)|(?:标题|字幕|文字)(?:去掉|删掉|删了|不要了)",
+         rf"\bwithout (?:any |the )?{TITLE}|{TITLE}\s+off\b|\b(?:don'?t|do not) (?:want|need) (?:the |a |any )?{TITLE}|(?:去掉|删除|删掉|移除|拿掉|不要)(?:所有|全部)?的?(?:标题|字幕|文字)|(?:标题|字幕|文字).*(?:去掉|删掉|删了|不要了?|删除|拿掉|删)$",
          _b_remove),
     rule("title_text",
          r"\b(?:typo|misspel+ed|wrong)\b.*?(?:should (?:say|be|read)|it'?s)\s*(?P<text>.*)$|\bshould (?:say|read|be)\b\s*(?P<t2>.*)$|"
          rf"\bmake (?:it|the {EN['title']}) say\b|\b(?:change|rename|edit|update|fix|replace|chnage)\b.*{TITLE}.*\b(?:to|with|into)\b|"
-         rf"\b(?:change|rename)\b.*\bto\b\s*[\ue000-\uf8ff]|(?:标题|字幕|文字).*(?:改成|改为|换成|应该是|写成)|(?:改成|改为)\s*[\ue000-\uf8ff]",
+         rf"\b(?:change|rename)\b.*\bto\b\s*[\ue000-\uf8ff]|(?:标题|字幕|文字).*(?:改成|改为|换成|应该是|写成)|^应该是\s*[\ue000-\uf8ff]|(?:改成|改为)\s*[\ue000-\uf8ff]",
          _b_edit_text, ("text",)),
     rule("title_add",
          rf"[\ue000-\uf8ff]", _b_add, ("text", "position", "start", "end")),
     rule("title_edit",
          rf"\b(?:move|put|place|position|shift|show|display|keep|extend|shorten|make|start|end|let|set|title|text)\b.*{TITLE}|{TITLE}.*"
-         rf"\b(?:at|to|until|till|from|on|in|for|should)\b|(?:标题|字幕|文字).*(?:移|放|挪|显示|持续|到|在|改)",
+         rf"\b(?:at|to|until|till?|from|on|in|for|should)\b|(?:标题|字幕|文字).*(?:移|放|挪|显示|持续|到|在|改|从|开头|结尾)",
          _b_edit, ("position", "start", "end", "size", "color")),
 )
