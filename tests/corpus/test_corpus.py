@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -31,7 +32,7 @@ SETUP_MESSAGES = {
     "music_title": ["add lofi music at 30%, no fades, no ducking", 'add the title "Summer 2024" at the top for 3 seconds'],
     "vertical": ["make it 9:16 with a blurred background"],
 }
-PARALLEL = 3
+PARALLEL = 4
 
 
 def all_cases() -> list[Case]:
@@ -49,39 +50,80 @@ def corpus_engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     engine.stop()
 
 
-async def _setup(engine: Engine, clips: dict[str, Path], case: Case) -> str:
-    sid = await engine.session("zh" if case.lang == "zh" else "en")
-    if case.setup != "empty":
-        await engine.upload(sid, clips["clip60" if case.setup == "clip60" else "clip10"])
-    for message in SETUP_MESSAGES[case.setup]:
-        turn = await engine.say(sid, message)
-        assert not turn.metadata.get("unmatched"), f"setup {case.setup}: {message!r} not understood: {turn.reply}"
-    return sid
+HISTORY_WORDS = re.compile(r"undo|redo|start over|from scratch|reset|go back|ctrl|撤销|撤回|撤消|重做|重来|重新开始|回到|恢复", re.I)
 
 
-async def run_case(engine: Engine, clips: dict[str, Path], case: Case) -> tuple[Case, object, str]:
-    sid = await _setup(engine, clips, case)
-    state = await engine.state(sid)
-    before = flat(state["draft"], state.get("video_infos"))
-    reply = ""
+class Pool:
+    """Sessions standing at their setup, ready for a case. After a case the session is taken back
+    to its setup with the engine's own undo ("undo the last N") and checked against the setup's
+    flat view; a case that speaks of history, or a session that does not come back exactly, gets
+    a fresh session instead. Keeps the corpus fast without trusting undo blindly."""
+
+    def __init__(self, engine: Engine, clips: dict[str, Path]) -> None:
+        self.engine, self.clips = engine, clips
+        self.idle: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)  # (setup, lang) -> (sid, undo depth)
+        self.views: dict[tuple[str, str], dict[str, str]] = {}
+        self.fresh_sessions = 0
+
+    async def fresh(self, setup: str, lang: str) -> tuple[str, int]:
+        self.fresh_sessions += 1
+        sid = await self.engine.session(lang)
+        if setup != "empty":
+            await self.engine.upload(sid, self.clips["clip60" if setup == "clip60" else "clip10"])
+        depth = 0
+        for message in SETUP_MESSAGES[setup]:
+            turn = await self.engine.say(sid, message)
+            assert not turn.metadata.get("unmatched"), f"setup {setup}: {message!r} not understood: {turn.reply}"
+            depth = int(turn.metadata.get("history", {}).get("undo", depth))
+        if (setup, lang) not in self.views:
+            state = await self.engine.state(sid)
+            self.views[(setup, lang)] = flat(state["draft"], state.get("video_infos"))
+        return sid, depth
+
+    async def take(self, case: Case) -> tuple[str, int]:
+        key = (case.setup, case.lang)
+        if self.idle[key] and not any(HISTORY_WORDS.search(m) for m in case.messages):
+            return self.idle[key].pop()
+        return await self.fresh(case.setup, case.lang)
+
+    async def give_back(self, case: Case, sid: str, depth: int, now: int) -> None:
+        if any(HISTORY_WORDS.search(m) for m in case.messages) or now < depth:
+            return
+        if now > depth:
+            await self.engine.say(sid, f"undo the last {now - depth}")
+        state = await self.engine.state(sid)
+        if flat(state["draft"], state.get("video_infos")) == self.views[(case.setup, case.lang)]:
+            self.idle[(case.setup, case.lang)].append((sid, depth))
+
+
+async def run_case(pool: Pool, case: Case) -> tuple[Case, object, str]:
+    sid, depth = await pool.take(case)
+    before = pool.views[(case.setup, case.lang)]
+    reply, now = "", depth
     for message in case.messages:
-        reply = (await engine.say(sid, message)).reply
-    state = await engine.state(sid)
+        turn = await pool.engine.say(sid, message)
+        reply = turn.reply
+        now = int(turn.metadata.get("history", {}).get("undo", now))
+    state = await pool.engine.state(sid)
     after = flat(state["draft"], state.get("video_infos"))
+    await pool.give_back(case, sid, depth, now)
     return case, check(case, before, after, reply), reply
 
 
 async def run_all(url: str, clips: dict[str, Path], cases: list[Case]) -> list[tuple[Case, object, str]]:
     engine = Engine(url)
     await engine.open()
+    pool = Pool(engine, clips)
     gate = asyncio.Semaphore(PARALLEL)
 
     async def one(case: Case) -> tuple[Case, object, str]:
         async with gate:
-            return await run_case(engine, clips, case)
+            return await run_case(pool, case)
 
     try:
-        return await asyncio.gather(*(one(c) for c in cases))
+        results = await asyncio.gather(*(one(c) for c in cases))
+        print(f"\n{len(cases)} cases, {pool.fresh_sessions} fresh sessions")
+        return results
     finally:
         await engine.aclose()
 
