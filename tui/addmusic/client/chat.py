@@ -60,6 +60,7 @@ class TurnDone:
     state: SessionState | None
     changes: list[str] = field(default_factory=list)
     note: str = ""  # what the user should know about how the turn ended
+    unmatched: list[str] = field(default_factory=list)  # clauses the engine did not understand (customMetadata)
 
     @property
     def summary(self) -> str:
@@ -99,6 +100,7 @@ async def chat_turn(client: ApiClient, message: str, before: Draft | None = None
     notice_every = client.settings.still_working_s
     deadline = started + client.settings.chat_cap_s
     end = _End()
+    unmatched: list[str] = []
     try:
         while True:
             now = time.monotonic()
@@ -137,6 +139,7 @@ async def chat_turn(client: ApiClient, message: str, before: Draft | None = None
                     yield TextDelta(text)
             elif isinstance(item, TurnComplete):
                 complete = True
+                unmatched = _unmatched(item.metadata)
             elif isinstance(item, ToolCall):
                 yield EditApplied(item.name)
             elif isinstance(item, StreamError):
@@ -150,7 +153,16 @@ async def chat_turn(client: ApiClient, message: str, before: Draft | None = None
             await reader
     if partial:
         complete = False  # chunks without the final event: the stream was cut
-    yield await _finish(client, before, "".join(shown), complete, end)
+    done = await _finish(client, before, "".join(shown), complete, end)
+    done.unmatched = unmatched
+    yield done
+
+
+def _unmatched(metadata: dict) -> list[str]:
+    """`customMetadata.addmusic.unmatched` of the final event, tolerating any shape."""
+    own = metadata.get("addmusic") if isinstance(metadata, dict) else None
+    items = own.get("unmatched") if isinstance(own, dict) else None
+    return [str(i) for i in items] if isinstance(items, list) else []
 
 
 async def _finish(client: ApiClient, before: Draft | None, text: str, complete: bool, end: _End) -> TurnDone:

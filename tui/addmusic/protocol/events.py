@@ -50,7 +50,10 @@ class Heartbeat:
 
 @dataclass(frozen=True)
 class TurnComplete:
-    """The server said the turn is over (ADK `turnComplete`)."""
+    """The server said the turn is over (ADK `turnComplete`). `metadata` is the final event's
+    `customMetadata` (the local engine puts `{"addmusic": {"unmatched": [...], "history": {...}}}` there)."""
+
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,8 @@ def _parse_adk(payload: dict[str, Any]) -> list[ChatEvent]:
             resp = part["functionResponse"]
             events.append(ToolResult(str(resp.get("name") or "tool"), resp.get("response")))
     if payload.get("turnComplete"):
-        events.append(TurnComplete())
+        meta = payload.get("customMetadata")
+        events.append(TurnComplete(meta if isinstance(meta, dict) else {}))
     return events
 
 

@@ -10,6 +10,8 @@ from ..core import Clause, Outcome, rule
 from ..replies import say
 
 CANNOT = (
+    # beat-synced cutting is not something this engine does; "cut to the beat" must never remove the music
+    r"\b(?:cut|edit|sync|chop)\w*\s+(?:it\s+|the (?:video|clip)\s+)?(?:to|on|with)\s+the\s+(?:beat|rhythm|music)\b|\bbeat[- ]?sync|卡点|踩点",
     r"\b(?:subtitles?|captions?) (?:from|for) (?:the )?(?:speech|audio|what)|\bauto[- ]?(?:captions?|subtitles?|subs)\b|\btranscri",
     r"\bbackground noise\b|\bdenoise|\bnoise reduction\b|\bremove (?:the )?noise\b|\bhiss\b|\becho\b",
     r"\b8k\b|\bstabili[sz]|\bcolou?r ?grad|\bcolou?r correct|\blut\b|\bgreen ?screen|\bchroma",
