@@ -51,7 +51,8 @@ class Engine:
         return {"X-Client-Id": self.client_id, "Authorization": f"Bearer {self.token}"}
 
     async def session(self, language: str = "en") -> str:
-        r = await self.http.post(api.SESSION, json={"task_name": "corpus", "language": language}, headers=self.headers())
+        r = await self.http.post(api.SESSION, json={"task_name": "corpus", "language": language},
+                                 headers=self.headers())
         return r.json()["data"]["session_id"]
 
     async def upload(self, sid: str, path: Path) -> None:

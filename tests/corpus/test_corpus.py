@@ -29,7 +29,8 @@ SETUP_MESSAGES = {
     "clip10": [],
     "clip60": [],
     "music": ["add lofi music at 30%, no fades, no ducking"],
-    "music_title": ["add lofi music at 30%, no fades, no ducking", 'add the title "Summer 2024" at the top for 3 seconds'],
+    "music_title": ["add lofi music at 30%, no fades, no ducking",
+                    'add the title "Summer 2024" at the top for 3 seconds'],
     "vertical": ["make it 9:16 with a blurred background"],
 }
 PARALLEL = 4
@@ -50,7 +51,8 @@ def corpus_engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     engine.stop()
 
 
-HISTORY_WORDS = re.compile(r"undo|redo|start over|from scratch|reset|go back|ctrl|撤销|撤回|撤消|重做|重来|重新开始|回到|恢复", re.I)
+HISTORY_WORDS = re.compile(
+    r"undo|redo|start over|from scratch|reset|go back|ctrl|撤销|撤回|撤消|重做|重来|重新开始|回到|恢复", re.I)
 
 
 class Pool:
@@ -61,7 +63,8 @@ class Pool:
 
     def __init__(self, engine: Engine, clips: dict[str, Path]) -> None:
         self.engine, self.clips = engine, clips
-        self.idle: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)  # (setup, lang) -> (sid, undo depth)
+        # (setup, lang) -> sessions standing at that setup, with their undo depth
+        self.idle: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
         self.views: dict[tuple[str, str], dict[str, str]] = {}
         self.fresh_sessions = 0
 
@@ -164,7 +167,8 @@ def test_corpus(corpus_engine) -> None:  # type: ignore[no-untyped-def]
     if failures:
         for case, verdict, reply in results:
             if not verdict.passed:
-                print(f"FAIL {case.lang}:{case.line} [{case.family}/{case.setup}] {case.text}\n     {verdict.problems}  reply: {reply[:200]}")
+                print(f"FAIL {case.lang}:{case.line} [{case.family}/{case.setup}] {case.text}\n"
+                      f"     {verdict.problems}  reply: {reply[:200]}")
     assert not wrong, "edits nobody asked for:\n" + "\n".join(wrong)
     for lang, rate in rates.items():
         assert rate >= FLOORS[lang], f"{lang} pass rate {rate:.1%} < floor {FLOORS[lang]:.0%}\n{table}"

@@ -18,7 +18,8 @@ VOCAB = ["add", "music", "cut", "keep", "the", "first", "last", "3s", "0:05", "1
          "“你好”", "'x'", "mute", "original", "louder", "quieter", "50%", "undo", "redo", "start over", "9:16", "4k",
          "720p", "fade", "out", "in", "duck", "bpm", "120", "no", "don't", "not", "and", ",", "?", "加", "音乐", "剪掉",
          "前三秒", "百分之三十", "一分五秒", "撤销", "标题", "竖屏", "别", "不要", "鼓", "燃", "jazz", "rock", "drums",
-         "from", "until", "end", "at", "top", "bottom", "half", "a", "second", "help", "what", "how", "🔥", "\u3000", ""]
+         "from", "until", "end", "at", "top", "bottom", "half", "a", "second", "help", "what", "how", "🔥", "\u3000",
+         ""]
 
 messages = st.one_of(
     st.text(max_size=120),

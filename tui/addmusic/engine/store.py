@@ -182,7 +182,8 @@ class Store:
         row = self.db.execute("SELECT MAX(seq) FROM history WHERE session_id=?", (session_id,)).fetchone()
         seq = (row[0] or 0) + 1
         self.db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,0,?)",
-                        (session_id, seq, sentence, json.dumps(tools), json.dumps(before), json.dumps(after), time.time()))
+                        (session_id, seq, sentence, json.dumps(tools), json.dumps(before), json.dumps(after),
+                         time.time()))
 
     def mark_undone(self, session_id: str, seqs: list[int], undone: bool) -> None:
         self.db.executemany("UPDATE history SET undone=? WHERE session_id=? AND seq=?",

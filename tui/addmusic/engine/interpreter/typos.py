@@ -21,7 +21,7 @@ TYPOS: dict[str, str] = {
     "tiktok": "tiktok", "tik-tok": "tiktok", "yt": "youtube", "ig": "instagram", "insta": "instagram",
     "thx": "thanks", "ty": "thanks", "tmrw": "tomorrow", "abit": "a bit", "alittle": "a little",
     "lowerr": "lower", "quietr": "quieter", "lofi": "lofi", "chil": "chill", "lowder": "louder",
-    "louda": "louder", "ovr": "over", "ot": "out", "bmp": "bpm", "hole": "whole", "sum": "some", "vid": "video",
+    "louda": "louder", "ovr": "over", "ot": "out", "bmp": "bpm", "hole": "whole", "sum": "some",
     "wat": "what", "whats": "what's", "dont": "don't", "cant": "can't", "isnt": "isn't", "doesnt": "doesn't",
     "musics": "music", "sonds": "sounds", "nothin": "nothing", "abt": "about", "bc": "because",
 }
@@ -63,10 +63,25 @@ def correct_word(word: str) -> str:
     if len(near) == 1:
         return next(iter(near))
     if len(word) >= 7 and not near:
-        far = {e2 for e1 in _edits1(word) for e2 in _edits1(e1) if e2 in KNOWN}
+        far = [k for k in KNOWN if abs(len(k) - len(word)) <= 2 and _distance(word, k) <= 2]
         if len(far) == 1:
-            return next(iter(far))
+            return far[0]
     return word
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance with adjacent swaps (optimal string alignment)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 def correct(text: str) -> str:

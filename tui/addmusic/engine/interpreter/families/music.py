@@ -474,7 +474,7 @@ RULES = (
     rule("ducking", r"\bduck|\bsidechain|避让|闪避|躲避|(?:when|while|whenever)\b.*\b(?:talk|speak|speech|voice)|(?:说话|讲话|人声|对白|旁白|解说).*(?:时|时候)", _b_duck,
          ("on", "db")),
     rule("fades", r"\bfad|\bfadein|\bfadeout|淡入|淡出|渐入|渐出|渐强|渐弱", _b_fade, ("fade_in", "fade_out")),
-    rule("tempo", rf"\bbpm\b|\btempo\b|速度\s*\d|节奏\s*\d|\d\s*bpm", _b_tempo, ("bpm",)),
+    rule("tempo", r"\bbpm\b|\btempo\b|速度\s*\d|节奏\s*\d|\d\s*bpm", _b_tempo, ("bpm",)),
     rule("tempo_relative", r"\b(?:faster|slower|quicker)\b.*(?:music|beat|tempo)|(?:music|beat|tempo).*\b(?:faster|slower)\b|节奏(?:快|慢)|(?:加快|放慢)(?:节奏|速度)", _b_faster),
     rule("layers", r"\b(?:drums?|percussion|bass(?:line)?|melody|chords?)\b|鼓|贝斯|旋律", _b_layers, ("role", "level")),
     rule("energy", r"\bbuild|\benerg|\bpump it up\b|\bcalmer\b|\bless intense\b|\bmore intense\b|\bamp it up\b|\bmellower\b|\btone it down\b|更有活力|燃|嗨|激烈|平缓|更平静|更舒缓|越来越|越到后面|高潮|能量", _b_energy),
@@ -506,9 +506,9 @@ RULES = (
          r"^another(?:\s+\w+)?\s+one$|^(?:nah\s+)?(?:try\s+)?another$|换(?:一)?首|^换(?:一)?个$|风格一?样|同样(?:的)?风格|换个(?:音乐|歌|配乐)|重新生成|换一个|再来一首",
          _b_new),
     rule("music_restyle",
-         rf"\b(?:change|switch|swap|replace|turn|convert|go)\b(?:\s+(?:it|the|my|this|that))?(?:\s+(?:music|song|track|style|genre|vibe|bgm|background music))*"
-         rf"\s+(?:to|with|for|into|over to)\s+(?P<what>.+)$|\b(?:use|try|want|prefer|go with)\b\s+(?P<what2>.+?)\s+instead\b|"
-         rf"\b(?:can we try|let'?s try|try)\s+(?P<what3>\w.*)$|\bmore of an?\s+(?P<what4>.+)$|\binstead\b|"
+         r"\b(?:change|switch|swap|replace|turn|convert|go)\b(?:\s+(?:it|the|my|this|that))?(?:\s+(?:music|song|track|style|genre|vibe|bgm|background music))*"
+         r"\s+(?:to|with|for|into|over to)\s+(?P<what>.+)$|\b(?:use|try|want|prefer|go with)\b\s+(?P<what2>.+?)\s+instead\b|"
+         r"\b(?:can we try|let'?s try|try)\s+(?P<what3>\w.*)$|\bmore of an?\s+(?P<what4>.+)$|\binstead\b|"
          r"(?:换成|改成|换为|改为|切换到|换)(?P<what5>.+)$",
          _b_restyle),
 )

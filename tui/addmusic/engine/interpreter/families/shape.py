@@ -7,7 +7,6 @@ import re
 from addmusic.protocol.draft import Draft
 
 from ..core import Clause, Edit, Outcome, rule
-from ..draftops import video_segments
 from ..replies import say
 
 ASPECTS: dict[str, tuple[int, int, str, str]] = {

@@ -208,7 +208,7 @@ RULES = (
          rf"\b(?:change|rename)\b.*\bto\b\s*[\ue000-\uf8ff]|(?:标题|字幕|文字).*(?:改成|改为|换成|应该是|写成)|^应该是\s*[\ue000-\uf8ff]|(?:改成|改为)\s*[\ue000-\uf8ff]",
          _b_edit_text, ("text",)),
     rule("title_add",
-         rf"[\ue000-\uf8ff]", _b_add, ("text", "position", "start", "end")),
+         r"[\ue000-\uf8ff]", _b_add, ("text", "position", "start", "end")),
     rule("title_edit",
          rf"\b(?:move|put|place|position|shift|show|display|keep|extend|shorten|make|start|end|let|set|title|text)\b.*{TITLE}|{TITLE}.*"
          rf"\b(?:at|to|until|till?|from|on|in|for|should)\b|(?:标题|字幕|文字).*(?:移|放|挪|显示|持续|到|在|改|从|开头|结尾)",
