@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS history (
 """
 
 
+HISTORY_LIMIT = 200  # edits kept per session for undo
+
+
 def empty_state() -> dict[str, Any]:
     return {"video_infos": [], "draft": {"t": [], "d": 0, "m": {}}, "canvas_config": {},
             "generated_media": {}}
@@ -181,6 +184,8 @@ class Store:
         self.db.execute("DELETE FROM history WHERE session_id=? AND undone=1", (session_id,))
         row = self.db.execute("SELECT MAX(seq) FROM history WHERE session_id=?", (session_id,)).fetchone()
         seq = (row[0] or 0) + 1
+        # the oldest entries go beyond HISTORY_LIMIT: a long session stays quick to load
+        self.db.execute("DELETE FROM history WHERE session_id=? AND seq<=?", (session_id, seq - HISTORY_LIMIT))
         self.db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,0,?)",
                         (session_id, seq, sentence, json.dumps(tools), json.dumps(before), json.dumps(after),
                          time.time()))

@@ -324,7 +324,7 @@ def _b_faster(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
         return no
     seg0 = music_segments(d)[0]
     base = int(seg0.extra.get("bpm") or STYLE_BPM.get(str(seg0.extra.get("style")), 100))
-    faster = bool(re.search(r"faster|quicker|speed up the (?:music|beat)|更快|加快", c.t))
+    faster = bool(re.search(r"faster|quicker|speed up the (?:music|beat)|快", c.t)) and not re.search(r"slower|慢", c.t)
     bpm = max(40, min(220, round(base * (1.15 if faster else 0.87))))
 
     def set_bpm(seg: Segment) -> None:
@@ -488,15 +488,16 @@ RULES = (
          rf"(?:{MUSIC}|\bvolume\b|\bvolumn\b|音量|声音).*?(?<![\d.])({NUM})%|^(?:调到|调成|设为|改成)\s*({NUM})%|(?:{MUSIC}|\bvolume\b|音量)\s*(?:at|to|=|of|down to|up to|调到|调成|设为|改为|改成)?\s*({NUM})(?![\d.%s:])|"
          rf"\b(?:loud|quiet|soft)\b.*?(?<![\d.])({NUM})%|"
          rf"^(?:at|to|set to)?\s*({NUM})%$|\b(?:turn|bring|set)\b.*{MUSIC}.*\b(?:to|at)\s+({NUM})(?![\d.%s])|"
-         rf"^(?:turn|bring|set|put|lower|raise|drop|make)\s+(?:it|that)\b.*?\b(?:to|at)\s+({NUM})%",
+         rf"^(?:turn|bring|set|put|lower|raise|drop|make)\s+(?:it|that)\b.*?\b(?:to|at)\s+({NUM})(?:%|(?![\d.s:]))",
          _b_volume_abs, ("volume",)),
     rule("volume_down",
          rf"\b(?:too loud|not (?:so|too) loud|drowning|drowns|overpowering|quieter|softer|lower|less loud|turn (?:it |the \w+ )?down|down a bit|"
-         rf"reduce|decrease)\b|太(?:大声|响|吵|大)|盖过|(?:调小|调低|降低|减小|小声|轻)(?:点|些)?|"
+         rf"reduce|decrease)\b|\b(?:volume|music|it) down\b|\bdown a notch\b|太(?:大声|响|吵|大)|盖过|(?:调小|调低|降低|减小|小声|轻)(?:点|些)?|"
          rf"(?:{MUSIC}|音量|声音)\s*(?:小|低|轻)(?:点|些)?$|^(?:小|低|轻)(?:点|些)?$",
          _b_down),
     rule("volume_up",
          r"\b(?:louder|not loud enough|too quiet|too soft|can'?t hear|barely hear|hard to hear|raise|boost|increase|turn (?:it |the \w+ )?up|up a bit|higher)\b|"
+         r"\b(?:volume|music) up\b|\bup a notch\b|"
          r"太(?:小声|轻|小|低)|听不(?:到|见|清)|(?:调大|调高|提高|加大|大声)(?:点|些)?|"
          rf"(?:{MUSIC}|音量|声音)\s*(?:大|响|高)(?:点|些)?$|^(?:大|响)(?:点|些)?$",
          _b_up),
@@ -516,7 +517,7 @@ RULES = (
 RULES_BY_NAME: dict[str, object] = {}
 
 RULES_LATE = (
-    rule("music_add", rf"\b{_ADD_VERB}\b.*{MUSIC}|{ZH['add']}.*{ZH['music']}|配(?:个|点|首)?乐$|配乐$|^(?:some |more |an? )?(?:background )?{EN['music']}(?:\s+(?:pls|please|now))?$|"
+    rule("music_add", rf"\b{_ADD_VERB}\b.*{MUSIC}|{ZH['add']}.*{ZH['music']}|{ZH['music']}.*(?:加上|配上|加进去|放上)|配(?:个|点|首)?乐$|配乐$|^(?:some |more |an? )?(?:background )?{EN['music']}(?:\s+(?:pls|please|now))?$|"
          rf"^{ZH['music']}$|\b(?:needs|wants)\s+(?:some\s+)?{EN['music']}", _b_add, ("style", "volume", "fades", "duck", "bpm", "start")),
     rule("music_add_genre", rf"^(?:{_ADD_VERB}\s+)?(?:(?:me|us|it|some|an?|the|more|something|some of that)\s+)*(?P<g>[\w&'\- ]+?){_GENRE_TAIL}"
          rf"(?:\s+(?:to|for|in|on|at|with)\b.*)?$|^(?:加|来|配|要|用)?(?:点|些|一段|段|首)?(?P<zg>.+?)(?:的)?(?:音乐|配乐|风格|曲子)?(?:吧)?$",

@@ -47,7 +47,8 @@ def canvas(d: Draft, c: Clause) -> tuple[int, int]:
 
 
 def fill_slot(t: str) -> str | None:
-    t = re.sub(r"\b(?:no|without|not|instead of(?: the)?|don'?t(?: want)?(?: the)?)\s+(?:black\s+)?(?:bars|blur\w*|crop\w*|letterbox\w*)", " ", t)
+    t = re.sub(r"\b(?:no|without|not|instead of(?: the)?|don'?t(?: want)?(?: the)?|remove(?: the)?|get rid of(?: the)?|lose(?: the)?)\s+"
+               r"(?:black\s+)?(?:bars|blur\w*|crop\w*|letterbox\w*)", " ", t)
     for name, pattern in FILLS:
         if re.search(pattern, t):
             if name == "blur" and re.search(r"\bno blur\b|\binstead of (?:the )?blur|不要模糊", t):

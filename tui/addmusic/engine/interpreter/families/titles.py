@@ -209,6 +209,8 @@ RULES = (
          _b_edit_text, ("text",)),
     rule("title_add",
          r"[\ue000-\uf8ff]", _b_add, ("text", "position", "start", "end")),
+    rule("title_need_text", rf"^(?:add|put|insert|include|i want|give it)\b.*{TITLE}(?:\s+(?:at|on|to|for)\b.*)?$|^(?:加|添加|放)(?:个|一个)?(?:标题|字幕)",
+         _b_add),
     rule("title_edit",
          rf"\b(?:move|put|place|position|shift|show|display|keep|extend|shorten|make|start|end|let|set|title|text)\b.*{TITLE}|{TITLE}.*"
          rf"\b(?:at|to|until|till?|from|on|in|for|should)\b|(?:标题|字幕|文字).*(?:移|放|挪|显示|持续|到|在|改|从|开头|结尾)",
