@@ -54,6 +54,11 @@ def layers_slot(t: str) -> dict[str, int]:
             out[role] = 0
         elif m := re.search(rf"\b(?:{words})\s+(?:at|to)\s+({NUM})%|(?:{words})(?:的)?(?:音量)?\D{{0,4}}?({NUM})%", t):
             out[role] = max(0, min(100, round(float(m.group(1) or m.group(2)))))
+        elif re.search(rf"\b(?:{words})\s+(?:are\s+|is\s+)?(?:too loud|too much|too strong)|\b(?:lower|quieter|softer|less|turn down)\s+"
+                       rf"(?:the\s+)?(?:{words})\b|(?:{words})(?:太(?:大|响|吵)|小一?点)", t):
+            out[role] = 50  # "the drums are too loud": the drums, not the whole music
+        elif re.search(rf"\b(?:more|louder|bring back)\s+(?:the\s+)?(?:{words})\b|(?:{words})\s+back\b", t):
+            out[role] = 100
     return out
 
 
@@ -184,16 +189,18 @@ _FILLER = frozenset(
     "add adding put some a an the me us it more something music vibe vibes beat beats song songs track tracks tune "
     "tunes soundscape drop pls please style background to for in on at with my our this that of give throw want "
     "need use play instead make have let be sound feel go i just really kinda very like type kind sort bit "
-    "little".split())
+    "little said meant wanted".split())
 
 
 def _b_genre_only(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
-    found = genres.find(c.t)
+    said = re.sub(r"\b(?:not|instead of|rather than)\s+(?:the\s+)?[\w-]+", " ", c.t)  # "jazz, not rock"
+    found = genres.find(said)
     if not found:
         return None
-    rest = c.t.replace(found[0], " ")
+    rest = said.replace(found[0], " ")
     leftover = [w for w in re.findall(r"[a-z']+", rest) if w not in _FILLER and not genres.is_mood(w)]
-    if len(leftover) > 3 or (not genres.has_cjk(c.t) and not re.search(r"[a-z]", rest + found[0])):
+    # "calm music for a sunset" is a request; "this is a rock climbing video" only mentions rock
+    if len(leftover) > (3 if mentions_music(c.t) else 1) or (not genres.has_cjk(c.t) and not re.search(r"[a-z]", rest + found[0])):
         return None
     if music_segments(d):
         return build_restyle(c, d, found)

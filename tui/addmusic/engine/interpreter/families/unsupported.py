@@ -10,6 +10,7 @@ from ..core import Clause, Outcome, rule
 from ..replies import say
 
 CANNOT = (
+    r"\bfade (?:in |out )?(?:the )?(?:video|picture|image|screen|clip)\b|\bfade (?:to|from) (?:black|white)\b|画面淡入|画面淡出|黑场",
     # beat-synced cutting is not something this engine does; "cut to the beat" must never remove the music
     r"\b(?:cut|edit|sync|chop)\w*\s+(?:it\s+|the (?:video|clip)\s+)?(?:to|on|with)\s+the\s+(?:beat|rhythm|music)\b|\bbeat[- ]?sync|卡点|踩点",
     r"\b(?:subtitles?|captions?) (?:from|for) (?:the )?(?:speech|audio|what)|\bauto[- ]?(?:captions?|subtitles?|subs)\b|\btranscri",
