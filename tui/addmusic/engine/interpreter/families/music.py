@@ -189,7 +189,7 @@ _FILLER = frozenset(
     "add adding put some a an the me us it more something music vibe vibes beat beats song songs track tracks tune "
     "tunes soundscape drop pls please style background to for in on at with my our this that of give throw want "
     "need use play instead make have let be sound feel go i just really kinda very like type kind sort bit "
-    "little said meant wanted".split())
+    "little said meant wanted go".split())
 
 
 def _b_genre_only(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -200,7 +200,7 @@ def _b_genre_only(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     rest = said.replace(found[0], " ")
     leftover = [w for w in re.findall(r"[a-z']+", rest) if w not in _FILLER and not genres.is_mood(w)]
     # "calm music for a sunset" is a request; "this is a rock climbing video" only mentions rock
-    if len(leftover) > (3 if mentions_music(c.t) else 1) or (not genres.has_cjk(c.t) and not re.search(r"[a-z]", rest + found[0])):
+    if len(leftover) > (3 if mentions_music(c.t) else 0) or (not genres.has_cjk(c.t) and not re.search(r"[a-z]", rest + found[0])):
         return None
     if music_segments(d):
         return build_restyle(c, d, found)
