@@ -156,3 +156,12 @@ def test_engine_command_runs_in_the_foreground_and_refuses_a_second(cli_env: dic
     finally:
         engine.send_signal(signal.SIGINT)
         engine.wait(15)
+
+
+def test_a_message_not_understood_exits_3_after_doing_the_rest(cli_env: dict[str, str], short_clip: Path) -> None:
+    args = ("run", short_clip, "-m", "add music at 20%", "-m", "teleport the cat")
+    result = run_cli(cli_env, *args)
+    assert result.returncode == 3, result.stderr
+    assert "teleport the cat" in result.stderr and "--keep-going" in result.stderr
+    assert ", 20%)" in result.stdout  # the understood message was still done
+    assert run_cli(cli_env, *args, "--keep-going").returncode == 0

@@ -49,11 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# `run` exits with this when some instruction was not understood (after doing the rest), so
+# scripts notice; --keep-going keeps 0.
+NOT_UNDERSTOOD_EXIT = 3
+
+
 def build_subparser(command: str) -> argparse.ArgumentParser:
     if command == "run":
         parser = argparse.ArgumentParser(
             prog="addmusic-tui run",
-            description="Upload clips, send each message in turn, and optionally export the result.")
+            description="Upload clips, send each message in turn, and optionally export the result.",
+            epilog="Exit codes: 0 done; 1 a request or export failed; 2 bad arguments; "
+                   f"{NOT_UNDERSTOOD_EXIT} a message was not (fully) understood — the rest was done and exported "
+                   "(--keep-going: 0); 130 interrupted.")
         _backend_options(parser)
         parser.add_argument("files", nargs="*", type=Path, metavar="FILE")
         parser.add_argument("-m", "--message", action="append", required=True, metavar="TEXT",
@@ -65,6 +73,8 @@ def build_subparser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
         parser.add_argument("--sample", action="store_true", help="use a generated sample clip as FILE")
         parser.add_argument("--preview", action="store_true", help="export a quick low-resolution preview")
+        parser.add_argument("--keep-going", action="store_true",
+                            help=f"exit 0 even when a message was not understood (default: exit {NOT_UNDERSTOOD_EXIT})")
         return parser
     if command == "engine":
         parser = argparse.ArgumentParser(prog="addmusic-tui engine",
@@ -205,6 +215,8 @@ async def run_one(client: Any, files: list[Path], messages: list[str], output: P
             elif isinstance(event, TurnFailed):
                 failed = event.message
             elif isinstance(event, TurnDone):
+                if event.unmatched:
+                    state.setdefault("unmatched", []).extend(event.unmatched)
                 if event.text and not event.text.endswith("\n"):
                     out.write("\n")
                 if event.note:
@@ -272,7 +284,15 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, state: dict) -> 
                 print(path.resolve())
     finally:
         await client.aclose()
-    return 1 if failures else 0
+    if failures:
+        return 1
+    not_understood = state.get("unmatched") or []
+    if not_understood and not args.keep_going:
+        quoted = "; ".join(f"“{u}”" for u in not_understood)
+        print(f"Not understood (nothing was done for it): {quoted}. Exit {NOT_UNDERSTOOD_EXIT}; "
+              "--keep-going exits 0.", file=sys.stderr)
+        return NOT_UNDERSTOOD_EXIT
+    return 0
 
 
 def cmd_engine(args: argparse.Namespace, settings: Settings) -> int:

@@ -84,6 +84,13 @@ class TurnDone:
     def summary(self) -> str:
         return self.state.draft.summary() if self.state else ""
 
+    @property
+    def unmatched(self) -> list[str]:
+        """Clauses the local engine did not understand (`customMetadata.addmusic.unmatched`)."""
+        own = self.metadata.get("addmusic")
+        items = own.get("unmatched") if isinstance(own, dict) else None
+        return [str(i) for i in items] if isinstance(items, list) else []
+
 
 TurnEvent = TextDelta | EditApplied | StillWorking | TurnFailed | TurnDone
 

@@ -10,6 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..protocol.phrases import (
+    NEGATIONS_EN,
+    NEGATIONS_ZH,
+    POLITE_LEAD_EN,
+    POLITE_LEAD_ZH,
+    POLITE_TAIL_EN,
+    POLITE_TAIL_ZH,
+    alternation,
+)
+
 EXPORT, CREDITS, STATE, UPLOAD, CHAT = "export", "credits", "state", "upload", "chat"
 
 # A routed message is essentially the command: optional politeness around one of these phrases.
@@ -24,9 +34,11 @@ _COMMANDS: list[tuple[str, list[str]]] = [
     (UPLOAD, ["upload", "upload a file", "upload files", "upload a video", "add a clip", "上传",
               "上传视频", "上传文件"]),
 ]
-_POLITE = r"(?:please|pls|now|ok|okay|thanks|thank you|can you|could you|show me|show|check|what are my|" \
-          r"what's my|whats my|what is my|my|请|帮我|一下|吧)"
-_NEGATION = re.compile(r"\b(?:don'?t|do not|not|never|no|stop|cancel|wait)\b|不要|别|先不|不")
+# Politeness and negation are the interpreter's lists too (protocol/phrases.py); the router adds
+# the words that only make sense around its own commands ("show tracks", "what's my balance").
+_ROUTER_POLITE = ("show", "check", "what are my", "what's my", "whats my", "what is my", "my")
+_POLITE = "(?:" + alternation(POLITE_LEAD_EN + POLITE_TAIL_EN + POLITE_LEAD_ZH + POLITE_TAIL_ZH + _ROUTER_POLITE) + ")"
+_NEGATION = re.compile(rf"\b(?:{alternation(NEGATIONS_EN)})\b|{alternation(NEGATIONS_ZH)}")
 
 
 @dataclass

@@ -766,7 +766,8 @@ def _reverb_ir(st: Style, sr4: int, rng: np.random.Generator) -> np.ndarray:
     return ir.astype(_F32)
 
 
-def compose(duration_s: float, style: str = "lofi", *, seed: int = 0, sample_rate: int = 48000) -> Composition:
+def compose(duration_s: float, style: str = "lofi", *, seed: int = 0, sample_rate: int = 48000,
+            **options: object) -> Composition:
     """Compose and render ``duration_s`` seconds of music in ``style`` (unknown styles: lo-fi).
 
     Deterministic for a given (duration, style, seed, sample_rate); other seeds give another

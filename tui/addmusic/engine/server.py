@@ -187,9 +187,14 @@ class Engine:
                 if self.config.think_s:
                     await asyncio.sleep(self.config.think_s)
                 result = await asyncio.to_thread(
-                    run_turn, message, session["state"], session["language"], self.music_dir)
+                    run_turn, message, session["state"], session["language"], self.music_dir,
+                    self.store.history(sid))
                 if result.changed:
                     self.store.save_state(sid, result.state)
+                for seqs, undone in result.marks:  # the turn's undo/redo, then its own edit
+                    self.store.mark_undone(sid, seqs, undone)
+                if result.record:
+                    self.store.record_edit(sid, *result.record)
                 charged = result.changed
                 return result
             finally:

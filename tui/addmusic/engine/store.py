@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS media (
     media_id TEXT NOT NULL, session_id TEXT NOT NULL, path TEXT NOT NULL, info TEXT NOT NULL,
     PRIMARY KEY (media_id, session_id));
+CREATE TABLE IF NOT EXISTS history (
+    session_id TEXT NOT NULL, seq INTEGER NOT NULL, sentence TEXT NOT NULL, tools TEXT NOT NULL,
+    before TEXT NOT NULL, after TEXT NOT NULL, undone INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL,
+    PRIMARY KEY (session_id, seq));
 """
 # Render ids are the client's choice, so they are unique per owner only (two users may pick the same).
 _JOBS_TABLE = """
@@ -60,6 +64,9 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+HISTORY_LIMIT = 200  # edits kept per session for undo
+
+
 def empty_state() -> dict[str, Any]:
     return {"video_infos": [], "draft": {"t": [], "d": 0, "m": {}}, "canvas_config": {},
             "generated_media": {}}
@@ -71,6 +78,16 @@ class User:
     client_id: str
     available: int
     frozen: int
+
+
+@dataclass
+class HistoryEntry:
+    seq: int
+    sentence: str  # the message that made the edit, as typed
+    tools: list[str]  # what it did
+    before: dict[str, Any]  # the session state before and after it
+    after: dict[str, Any]
+    undone: bool
 
 
 @dataclass
@@ -219,6 +236,29 @@ class Store:
     def media(self, session_id: str) -> dict[str, tuple[Path, dict[str, Any]]]:
         rows = self.db.execute("SELECT * FROM media WHERE session_id=?", (session_id,)).fetchall()
         return {r["media_id"]: (Path(r["path"]), json.loads(r["info"])) for r in rows}
+
+    # --- edit history: one row per turn that changed the draft ------------------------------
+
+    def history(self, session_id: str) -> list[HistoryEntry]:
+        rows = self.db.execute("SELECT * FROM history WHERE session_id=? ORDER BY seq", (session_id,)).fetchall()
+        return [HistoryEntry(r["seq"], r["sentence"], json.loads(r["tools"]), json.loads(r["before"]),
+                             json.loads(r["after"]), bool(r["undone"])) for r in rows]
+
+    def record_edit(self, session_id: str, sentence: str, tools: list[str], before: dict[str, Any],
+                    after: dict[str, Any]) -> None:
+        """A new edit: what was undone can no longer be redone (as in every editor)."""
+        self.db.execute("DELETE FROM history WHERE session_id=? AND undone=1", (session_id,))
+        row = self.db.execute("SELECT MAX(seq) FROM history WHERE session_id=?", (session_id,)).fetchone()
+        seq = (row[0] or 0) + 1
+        # the oldest entries go beyond HISTORY_LIMIT: a long session stays quick to load
+        self.db.execute("DELETE FROM history WHERE session_id=? AND seq<=?", (session_id, seq - HISTORY_LIMIT))
+        self.db.execute("INSERT INTO history VALUES (?,?,?,?,?,?,0,?)",
+                        (session_id, seq, sentence, json.dumps(tools), json.dumps(before), json.dumps(after),
+                         time.time()))
+
+    def mark_undone(self, session_id: str, seqs: list[int], undone: bool) -> None:
+        self.db.executemany("UPDATE history SET undone=? WHERE session_id=? AND seq=?",
+                            [(int(undone), session_id, seq) for seq in seqs])
 
     # --- render jobs -----------------------------------------------------------------------
 

@@ -1,11 +1,16 @@
-"""One chat turn on the engine: interpret the message, apply the edits, make the music they ask
-for, and describe it all as an ADK-style event stream with heartbeats while the work runs."""
+"""One chat turn on the engine: interpret the message, apply its edits and history commands, make
+the music they ask for, and describe it all as an ADK-style event stream with heartbeats while the
+work runs. Every turn that changes the draft becomes one history entry (undo/redo/start over)."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
 import json
 import logging
+import os
+import shutil
 import uuid
 import zlib
 from collections.abc import AsyncIterator
@@ -13,16 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..protocol.draft import AUDIO, Draft
+from ..protocol.draft import AUDIO, VIDEO, Draft, Segment, Track
 from ..protocol.events import adk_event, call_part, response_part, text_part
+from .interpreter import HistoryCommand, interpret, unmatched_reply
+from .interpreter.replies import examples, say
+from .store import HistoryEntry
 
 log = logging.getLogger(__name__)
-
-HELP = (
-    "Tell me what you want, for example: \"add upbeat background music at 30%\", "
-    "\"add a title 'Summer 2024' for 3 seconds\", \"make it vertical for Reels\", "
-    "\"lower the music to 20%\", or \"export\"."
-)
 
 
 @dataclass
@@ -31,11 +33,26 @@ class TurnResult:
     calls: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)  # tool, args, result
     reply: str = ""
     changed: bool = False
+    unmatched: list[str] = field(default_factory=list)
+    record: tuple[str, list[str], dict[str, Any], dict[str, Any]] | None = None  # sentence, tools, before, after
+    marks: list[tuple[list[int], bool]] = field(default_factory=list)  # history rows to mark (un)done
+    history: dict[str, Any] = field(default_factory=dict)  # for customMetadata
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {"addmusic": {"unmatched": self.unmatched, "history": self.history}}
+
+
+def _cache_key(style: str, seed: int, needed: int, options: dict[str, Any]) -> str:
+    raw = json.dumps([style, seed, needed, options], sort_keys=True)
+    return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
 def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
     """Compose every generated track the draft names that has no audio of the right length yet,
-    and attach its waveform. Runs in a worker thread (numpy)."""
+    and attach its waveform. The same style, seed, length and options give the same audio, so a
+    composition is kept by those and reused (undo, redo and a second session cost nothing).
+    Runs in a worker thread (numpy)."""
     from .music import compose, peaks, write_wav
 
     for track in draft.tracks_of(AUDIO):
@@ -43,49 +60,145 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             if not seg.src.startswith("gen_"):
                 continue
             needed = seg.source_in + seg.duration
+            style = str(seg.extra.get("style") or "lofi")
+            seed = int(seg.extra.get("seed") or zlib.crc32(seg.src.encode()))
+            options = {k: seg.extra[k] for k in ("bpm", "energy", "layers") if seg.extra.get(k) is not None}
+            key = _cache_key(style, seed, needed, options)
             entry = generated.get(seg.src)
             path = music_dir / f"{seg.src}.wav"
-            if not entry or entry.get("duration_ms") != needed or not path.is_file():
-                style = str(seg.extra.get("style") or "lofi")
-                seed = int(seg.extra.get("seed") or zlib.crc32(seg.src.encode()))
-                comp = compose(max(needed, 100) / 1000, style, seed=seed)
-                music_dir.mkdir(parents=True, exist_ok=True)
-                write_wav(path, comp)
-                entry = {"id": seg.src, "type": "music", "style": style, "label": seg.label,
-                         "duration_ms": needed, "tempo": round(comp.tempo, 1),
-                         "beats": [round(b, 3) for b in comp.beats], "wf": peaks(comp.samples, 120)}
-                generated[seg.src] = entry
-            seg.waveform = entry.get("wf")
+            if entry and entry.get("key") == key and path.is_file():
+                seg.waveform = entry.get("wf")
+                continue
+            cached_wav = music_dir / "cache" / f"{key}.wav"
+            cached_meta = music_dir / "cache" / f"{key}.json"
+            if cached_wav.is_file() and cached_meta.is_file():
+                info = json.loads(cached_meta.read_text())
+            else:
+                comp = compose(max(needed, 100) / 1000, style, seed=seed, **options)
+                cached_wav.parent.mkdir(parents=True, exist_ok=True)
+                write_wav(cached_wav, comp)
+                info = {"tempo": round(comp.tempo, 1), "beats": [round(b, 3) for b in comp.beats],
+                        "wf": peaks(comp.samples, 120)}
+                cached_meta.write_text(json.dumps(info))
+            music_dir.mkdir(parents=True, exist_ok=True)
+            path.unlink(missing_ok=True)
+            try:
+                os.link(cached_wav, path)
+            except OSError:
+                shutil.copyfile(cached_wav, path)
+            generated[seg.src] = {"id": seg.src, "type": "music", "style": style, "label": seg.label,
+                                  "duration_ms": needed, "key": key, **info}
+            seg.waveform = info.get("wf")
 
 
-def run_turn(message: str, state: dict[str, Any], language: str, music_dir: Path) -> TurnResult:
-    """The whole turn's work, off the event loop."""
-    from .agent import interpret
+def clips_only(state: dict[str, Any]) -> dict[str, Any]:
+    """"start over": the uploaded clips at full length, nothing else."""
+    draft = Draft()
+    video, audio = Track(VIDEO), Track(AUDIO)
+    for info in state.get("video_infos") or []:
+        media_id = str(info.get("media_id") or "")
+        duration = int(round(float(info.get("duration") or 0) * 1000)) or 3000
+        name = str(info.get("filename") or media_id)
+        if info.get("kind") == "audio":
+            audio.segments.append(Segment(id=f"a_{media_id[:8]}", label=name, src=media_id, start=audio.end,
+                                          duration=duration, volume=35, fade_in=1000, fade_out=2000, duck=True))
+        else:
+            video.segments.append(Segment(id=f"v_{media_id[:8]}", label=name, src=media_id, start=video.end,
+                                          duration=duration))
+            draft.meta.setdefault("title", Path(name).stem)
+    draft.tracks = [t for t in (video, audio) if t.segments]
+    draft.duration = draft.end
+    out = copy.deepcopy(state)
+    out["draft"] = draft.to_json()
+    out["canvas_config"] = {}
+    return out
 
-    draft = Draft.from_json(state.get("draft"))
+
+_TARGETS = {"title": ("add_title", "edit_title"), "music": ("add_background_music", "change_music"),
+            "cut": ("keep_cut",), "vertical": ("set_canvas",), "shape": ("set_canvas",),
+            "标题": ("add_title", "edit_title"), "字幕": ("add_title", "edit_title"),
+            "音乐": ("add_background_music", "change_music"), "剪": ("keep_cut",), "竖屏": ("set_canvas",)}
+
+
+def _apply_history(cmd: HistoryCommand, state: dict[str, Any], entries: list[HistoryEntry], lang: str,
+                   result: TurnResult) -> tuple[dict[str, Any], str]:
+    done = [e for e in entries if not e.undone]
+    if cmd.kind == "start_over":
+        return clips_only(state), say("started_over", lang)
+    if cmd.kind in ("undo", "undo_to"):
+        if cmd.kind == "undo_to":
+            words = cmd.target.lower()
+            tools = next((v for k, v in _TARGETS.items() if k in words), ())
+            hits = [e for e in done if any(t in e.tools for t in tools) or words in e.sentence.lower()]
+            if not hits:
+                return state, say("no_such_step", lang, target=cmd.target)
+            undo = [e for e in done if e.seq >= hits[-1].seq]
+        else:
+            undo = done[-cmd.count:] if cmd.count > 0 else []
+        if not undo:
+            return state, say("nothing_to_undo", lang)
+        for e in undo:
+            e.undone = True
+        result.marks.append(([e.seq for e in undo], True))
+        what = "; ".join(f"“{e.sentence}”" for e in reversed(undo))
+        return copy.deepcopy(undo[0].before), say("undone", lang, what=what)
+    undone = [e for e in entries if e.undone]
+    if not undone:
+        return state, say("nothing_to_redo", lang)
+    e = undone[0]
+    e.undone = False
+    result.marks.append(([e.seq], False))
+    return copy.deepcopy(e.after), say("redone", lang, what=f"“{e.sentence}”")
+
+
+def run_turn(message: str, state: dict[str, Any], language: str, music_dir: Path,
+             history: list[HistoryEntry] | None = None) -> TurnResult:
+    """The whole turn's work, off the event loop. `history` is the session's edit history; what
+    the turn does to it comes back in `record` and `marks` for the caller to store."""
+    entries = copy.deepcopy(history or [])
     result = TurnResult(state=state)
-    interp = interpret(message, draft, language=language)
+    original = copy.deepcopy(state)
+    draft = Draft.from_json(state.get("draft"))
+    interp = interpret(message, draft, language=language, sources=list(state.get("video_infos") or []))
     sentences: list[str] = []
+    working = state
+    start_over = False
+    for step in interp.steps:
+        if step.history is not None:
+            working, sentence = _apply_history(step.history, working, entries, interp.lang, result)
+            start_over = start_over or step.history.kind == "start_over"
+            sentences.append(sentence)
+    draft = Draft.from_json(working.get("draft"))
+    tools: list[str] = ["start_over"] if start_over else []
     for edit in interp.edits:
         draft = edit.apply(draft)
         result.calls.append((edit.tool, edit.args, edit.reply))
         sentences.append(edit.reply)
+        tools.append(edit.tool)
     sentences.extend(interp.replies)
+    result.unmatched = list(interp.unmatched)
     if interp.unmatched:
-        quoted = "; ".join(f"“{c}”" for c in interp.unmatched)
-        sentences.append(f"I didn't understand {quoted}. {HELP}")
+        sentences.append(unmatched_reply(interp, bool(interp.edits)))
     if not sentences:
-        sentences.append(HELP)
-    if interp.edits:
-        generated = dict(state.get("generated_media") or {})
+        sentences.append(f"{say('help', interp.lang)} {say('try', interp.lang, examples=examples(interp.lang))}")
+    new_state = copy.deepcopy(working)
+    if interp.edits or working is not state:
+        generated = dict(new_state.get("generated_media") or {})
         materialise_music(draft, generated, music_dir)
         live = {s.src for t in draft.tracks for s in t.segments}
-        state["generated_media"] = {k: v for k, v in generated.items() if k in live}
-        state["draft"] = draft.to_json()
-        state["canvas_config"] = {k: draft.meta[k] for k in ("width", "height") if k in draft.meta}
+        new_state["generated_media"] = {k: v for k, v in generated.items() if k in live}
+        new_state["draft"] = draft.to_json()
+        new_state["canvas_config"] = {k: draft.meta[k] for k in ("width", "height") if k in draft.meta}
+        result.state = new_state
         result.changed = True
-    # The timeline summary is the client's to print (it reads state after every turn).
-    result.reply = " ".join(sentences)
+        if tools:  # edits (and start over) are recorded; undo and redo only move through the record
+            result.record = (message, tools, original if not result.marks else copy.deepcopy(working), new_state)
+            if result.marks and interp.edits:
+                result.record = (message, tools, copy.deepcopy(working), new_state)
+    undo_left = sum(1 for e in entries if not e.undone) + (1 if result.record else 0)
+    redo_left = 0 if result.record else sum(1 for e in entries if e.undone)
+    result.history = {"undo": undo_left, "redo": redo_left}
+    result.reply = " ".join(s for s in sentences if s)
     return result
 
 
@@ -99,7 +212,8 @@ HEARTBEAT = b": heartbeat\n\n"
 async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
                       quiet: bool) -> AsyncIterator[bytes]:
     """Heartbeats while `work` runs, then a call and response per edit, the reply as partial
-    chunks, and one final event that repeats the whole reply (ADK streaming)."""
+    chunks, and one final event that repeats the whole reply (ADK streaming) and carries
+    `customMetadata.addmusic` (what was not understood, the history's state)."""
     invocation = "e-" + uuid.uuid4().hex[:12]
     yield HEARTBEAT  # the stream is open: the client knows the turn has started
     while True:
@@ -118,7 +232,9 @@ async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
         yield sse(adk_event(invocation, [call_part(call_id, tool, args)]))
         yield sse(adk_event(invocation, [response_part(call_id, tool, {"status": "ok", "result": outcome})]))
     if quiet:
-        yield sse(adk_event(invocation, [], turn_complete=True))
+        final = adk_event(invocation, [], turn_complete=True)
+        final["customMetadata"] = result.metadata
+        yield sse(final)
         return
     words = result.reply.split(" ")
     chunk_size = 4
@@ -126,4 +242,6 @@ async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
         piece = " ".join(words[i:i + chunk_size]) + (" " if i + chunk_size < len(words) else "")
         yield sse(adk_event(invocation, [text_part(piece)], partial=True))
         await asyncio.sleep(0)
-    yield sse(adk_event(invocation, [text_part(result.reply)], turn_complete=True))
+    final = adk_event(invocation, [text_part(result.reply)], turn_complete=True)
+    final["customMetadata"] = result.metadata
+    yield sse(final)
