@@ -29,6 +29,7 @@ TEMPO_PRIOR_OCTAVES = 1.0
 LOCAL_WINDOW_S = 4.0  # tempo curve: window and step
 LOCAL_STEP_S = 1.0
 LOCAL_SPAN = 1.35  # the local period may differ from the global one by this factor at most
+MIN_CONFIDENCE = 0.15  # below this periodicity there is no beat to follow (pads, speech, noise)
 TIGHTNESS = 400.0  # DP penalty weight on log(interval / period)^2 (Ellis' alpha)
 STEADY_TOLERANCE = 0.04  # an intro whose beat intervals average this far from the main period...
 TEMPO_CHANGE_REGULARITY = 0.05  # ...and vary less than this is a real tempo change, not a lost phase
@@ -101,10 +102,12 @@ def analyse(samples: np.ndarray, sample_rate: int) -> BeatAnalysis:
         return BeatAnalysis(duration=duration, tempo=None, energy=energy)
     period, confidence = _global_period(onset)
     if period is None:
-        return BeatAnalysis(duration=duration, tempo=None, energy=energy)
+        return BeatAnalysis(duration=duration, tempo=None, energy=energy, confidence=confidence)
     periods = _local_periods(onset, period)
     frames = _track_beats(onset, periods)
-    beats = _refine(onset, frames) / FPS + ONSET_LEAD_S
+    refined = _refine(onset, frames)
+    # no lead for an onset on the first frame: the sound starts with the file
+    beats = np.where(refined < 0.5, 0.0, refined / FPS + ONSET_LEAD_S)
     beats = _heal_intro_phase(beats, _first_sound(energy))
     beats = beats[(beats >= 0) & (beats <= duration)]
     downbeats = _downbeats(spec, beats)
@@ -156,8 +159,9 @@ def _log_spectrogram(x: np.ndarray) -> np.ndarray:
 
 def _onset_envelope(spec: np.ndarray) -> np.ndarray:
     """Half-wave rectified spectral flux, minus its local mean, scaled to unit deviation."""
-    flux = np.maximum(0.0, np.diff(spec, axis=0)).sum(axis=1)
-    flux = np.concatenate([[0.0], flux])
+    # the first frame is compared with the silence before the file, so a song that starts on
+    # its first sample still has an onset there
+    flux = np.maximum(0.0, np.diff(spec, axis=0, prepend=0.0)).sum(axis=1)
     k = int(FPS * 0.5) | 1
     local = np.convolve(flux, np.ones(k) / k, mode="same")
     onset = np.maximum(0.0, flux - local)
@@ -178,13 +182,13 @@ def _energy_curve(x: np.ndarray) -> np.ndarray:
 # Tempo
 # --------------------------------------------------------------------------------------------
 
-def _autocorr(x: np.ndarray, max_lag: int) -> np.ndarray:
+def _autocorr(x: np.ndarray, max_lag: int, unbiased: bool = True) -> np.ndarray:
     n = len(x)
     size = 1 << int(np.ceil(np.log2(2 * n)))
     f = np.fft.rfft(x - x.mean(), size)
     ac = np.fft.irfft(f * np.conj(f), size)[: max_lag + 1]
-    # unbiased: long lags have fewer overlapping frames
-    ac /= np.maximum(1, n - np.arange(max_lag + 1))
+    if unbiased:  # long lags have fewer overlapping frames
+        ac /= np.maximum(1, n - np.arange(max_lag + 1))
     return ac
 
 
@@ -228,8 +232,11 @@ def _global_period(onset: np.ndarray) -> tuple[float | None, float]:
     fine = np.arange(best * 0.97, best * 1.03, 0.01)
     fine_score = _comb(ac, fine, 16)
     period = float(fine[int(np.argmax(fine_score))])
-    confidence = float(np.clip(_comb(ac, np.array([period]), multiples)[0], 0.0, 1.0))
-    return period, confidence
+    # confidence from the plain (biased) autocorrelation: a lone onset or noise scores near 0,
+    # a steady beat 0.4-0.8
+    plain = _autocorr(onset, max_lag, unbiased=False)
+    confidence = float(np.clip(_comb(plain / plain[0], np.array([period]), multiples)[0], 0.0, 1.0))
+    return (period if confidence >= MIN_CONFIDENCE else None), confidence
 
 
 def _local_periods(onset: np.ndarray, period: float) -> np.ndarray:
