@@ -95,3 +95,19 @@ def test_decode_refuses_files_without_sound(tmp_path) -> None:
                     "-pix_fmt", "yuv420p", str(silent_video)], check=True)
     with pytest.raises(AudioDecodeError, match="no sound"):
         decode_audio(silent_video, 11025)
+
+
+def test_native_mono_decode_averages_the_channels(tmp_path) -> None:
+    from addmusic.engine.analysis.decode import decode_mono_native
+
+    rng = np.random.default_rng(1)
+    stereo = (rng.uniform(-0.5, 0.5, size=(44100, 2))).astype(np.float32)
+    wav = write_wav(tmp_path / "st.wav", stereo, 44100)  # 16-bit: the s16 path
+    mono, rate = decode_mono_native(wav)
+    assert rate == 44100 and mono.shape == (44100,)
+    expect = np.round(stereo * 32767).astype(np.int16).astype(np.float32).mean(axis=1) / 32768
+    assert np.allclose(mono, expect, atol=1e-6)
+    flac = tmp_path / "st.flac"  # s16 or s32 samples depending on the decoder: another direct path
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(wav), str(flac)], check=True)
+    again, _ = decode_mono_native(flac)
+    assert np.allclose(again, expect, atol=1e-4)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .decode import decode_audio
+from .decode import decode_mono_native
 
 RATE = 11025  # analysis sample rate: a quarter of 44.1 kHz; onsets need no more
 N_FFT = 512  # 46 ms window
@@ -86,7 +86,8 @@ class BeatAnalysis:
 
 def analyse_file(path: str | Path) -> BeatAnalysis:
     """Decode ``path`` (any format PyAV reads) and analyse it."""
-    return analyse(decode_audio(path, RATE), RATE)
+    samples, rate = decode_mono_native(path)
+    return analyse(samples, rate)
 
 
 def analyse(samples: np.ndarray, sample_rate: int) -> BeatAnalysis:
@@ -128,16 +129,22 @@ def analyse(samples: np.ndarray, sample_rate: int) -> BeatAnalysis:
 def _to_mono(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 2:
-        x = x.mean(axis=1)
-    if sample_rate != RATE and len(x):
-        # linear interpolation after a box low-pass: enough for onsets, and numpy only
-        ratio = sample_rate / RATE
-        k = max(1, int(round(ratio)))
-        if k > 1:
-            x = np.convolve(x, np.full(k, 1.0 / k, np.float32), mode="same")
-        n_out = int(len(x) / ratio)
-        x = np.interp(np.arange(n_out) * ratio, np.arange(len(x)), x).astype(np.float32)
-    return x
+        x = x.mean(axis=1, dtype=np.float32)
+    if sample_rate == RATE or len(x) == 0:
+        return x
+    # block-average by the whole part of the ratio (a box low-pass), then linear interpolation
+    # for the rest: enough for onsets, and numpy only
+    k = max(1, int(sample_rate // RATE))
+    if k > 1:
+        x = x[: len(x) // k * k].reshape(-1, k).mean(axis=1, dtype=np.float32)
+    ratio = sample_rate / k / RATE
+    n_out = int(len(x) / ratio)
+    pos = np.arange(n_out, dtype=np.float64) * ratio
+    i = np.minimum(pos.astype(np.int64), len(x) - 2) if len(x) > 1 else np.zeros(n_out, np.int64)
+    frac = (pos - i).astype(np.float32)
+    if len(x) < 2:
+        return np.resize(x, n_out)
+    return x[i] * (1 - frac) + x[i + 1] * frac
 
 
 def _log_spectrogram(x: np.ndarray) -> np.ndarray:
@@ -161,12 +168,19 @@ def _onset_envelope(spec: np.ndarray) -> np.ndarray:
     """Half-wave rectified spectral flux, minus its local mean, scaled to unit deviation."""
     # the first frame is compared with the silence before the file, so a song that starts on
     # its first sample still has an onset there
-    flux = np.maximum(0.0, np.diff(spec, axis=0, prepend=0.0)).sum(axis=1)
+    flux = _rectified_flux(spec)
     k = int(FPS * 0.5) | 1
     local = np.convolve(flux, np.ones(k) / k, mode="same")
     onset = np.maximum(0.0, flux - local)
     sd = onset.std()
     return onset / sd if sd > 0 else onset
+
+
+def _rectified_flux(spec: np.ndarray) -> np.ndarray:
+    """Per frame, the sum of the bins' rises since the frame before (the first frame rises from 0)."""
+    rise = spec[1:] - spec[:-1]
+    np.maximum(rise, 0.0, out=rise)
+    return np.concatenate([[float(np.maximum(spec[0], 0).sum())], rise.sum(axis=1)])
 
 
 def _energy_curve(x: np.ndarray) -> np.ndarray:
@@ -365,7 +379,7 @@ def _downbeats(spec: np.ndarray, beats: np.ndarray) -> np.ndarray:
         return beats[:1].copy()
     frames = np.clip(np.round(beats * FPS).astype(int), 0, len(spec) - 1)
     bass_bins = max(2, int(BASS_HZ / (RATE / N_FFT)))
-    bass_flux = np.concatenate([[0.0], np.maximum(0.0, np.diff(spec[:, :bass_bins], axis=0)).sum(axis=1)])
+    bass_flux = _rectified_flux(spec[:, :bass_bins])
     bass = np.array([bass_flux[max(0, f - 2) : f + 3].max() for f in frames])
     # harmony change: distance between the mean spectra of the two beats before and after
     harm_lo, harm_hi = int(100 / (RATE / N_FFT)), int(2000 / (RATE / N_FFT))

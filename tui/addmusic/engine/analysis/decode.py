@@ -12,9 +12,71 @@ from pathlib import Path
 import av
 import numpy as np
 
+# sample formats read straight from the decoder's planes: (numpy dtype, planar, scale to ±1)
+_DIRECT_FORMATS = {
+    "flt": (np.float32, False, 1.0), "fltp": (np.float32, True, 1.0),
+    "dbl": (np.float64, False, 1.0), "dblp": (np.float64, True, 1.0),
+    "s16": (np.int16, False, 1 / 32768), "s16p": (np.int16, True, 1 / 32768),
+    "s32": (np.int32, False, 1 / 2147483648), "s32p": (np.int32, True, 1 / 2147483648),
+}
+
 
 class AudioDecodeError(Exception):
     """A file without usable audio; the message is a sentence meant for the user."""
+
+
+def _open_audio(path: Path):
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise AudioDecodeError(f"{path.name} could not be opened as media ({exc.__class__.__name__}).") from None
+    if not container.streams.audio:
+        container.close()
+        raise AudioDecodeError(f"{path.name} has no sound to use as music.")
+    return container
+
+
+def decode_mono_native(path: str | Path) -> tuple[np.ndarray, int]:
+    """The first audio stream of ``path`` as a float32 mono sum/average at its own sample rate.
+
+    For the analysis: reading the decoder's planes directly and averaging channels in numpy costs
+    about a third of what libswresample's per-frame graph does on 1024-sample AAC frames."""
+    path = Path(path)
+    container = _open_audio(path)
+    with container:
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate or stream.rate
+        chunks: list[np.ndarray] = []
+        try:
+            for frame in container.decode(stream):
+                chunks.append(_frame_mono(frame))
+        except av.error.FFmpegError as exc:
+            if not chunks:
+                raise AudioDecodeError(f"{path.name}: its sound could not be decoded ({exc}).") from None
+    if not chunks:
+        return np.zeros(0, np.float32), int(rate or 48000)
+    return np.concatenate(chunks).astype(np.float32, copy=False), int(rate or 48000)
+
+
+def _frame_mono(frame: av.AudioFrame) -> np.ndarray:
+    n = frame.samples
+    channels = frame.layout.nb_channels
+    direct = _DIRECT_FORMATS.get(frame.format.name)
+    if direct is None:  # an unusual format: let PyAV convert it
+        data = frame.to_ndarray().astype(np.float32)
+        if frame.format.is_planar:
+            return data.reshape(channels, -1).mean(axis=0)
+        return data.reshape(-1, channels).mean(axis=1)
+    dtype, planar, scale = direct
+    if planar:
+        total = np.frombuffer(frame.planes[0], dtype, count=n).astype(np.float32)
+        for plane in frame.planes[1:channels]:
+            total += np.frombuffer(plane, dtype, count=n)
+    else:
+        total = np.frombuffer(frame.planes[0], dtype, count=n * channels).reshape(n, channels).astype(np.float32)
+        total = total.sum(axis=1)
+    total *= scale / channels
+    return total
 
 
 def decode_audio(path: str | Path, rate: int, channels: int = 1, *, max_seconds: float | None = None) -> np.ndarray:
@@ -27,13 +89,8 @@ def decode_audio(path: str | Path, rate: int, channels: int = 1, *, max_seconds:
     if layout is None:
         raise ValueError("channels must be 1 or 2")
     path = Path(path)
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise AudioDecodeError(f"{path.name} could not be opened as media ({exc.__class__.__name__}).") from None
+    container = _open_audio(path)
     with container:
-        if not container.streams.audio:
-            raise AudioDecodeError(f"{path.name} has no sound to use as music.")
         stream = container.streams.audio[0]
         stream.thread_type = "AUTO"
         resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)
