@@ -5,7 +5,7 @@ Run: .venv/bin/python benchmarks/bench_analysis.py [--runs 3] [--keep DIR]
 
 Makes a 3-minute composed song encoded as AAC (what a user uploads) and a 60 s 1080p30 H.264 clip
 of eight shots, then times (median of --runs):
-- song: decode to mono 11 kHz alone, the whole analysis (decode + onsets + tempo + beats), and a
+- song: the decodes alone, the whole analysis (decode + onsets + tempo + beats), and a
   fit to a 60 s timeline (analysis + stereo decode + render + WAV); baseline `ffmpeg -i song -f null -`;
 - clip: detect_cuts; baselines `ffmpeg -i clip -f null -` (bare decode) and ffmpeg's own scene
   score filter (`select=gt(scene,0.3)`) on a 64x36 copy.
@@ -28,8 +28,8 @@ import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
 
-from addmusic.engine.analysis.beats import RATE, analyse_file  # noqa: E402
-from addmusic.engine.analysis.decode import decode_audio  # noqa: E402
+from addmusic.engine.analysis.beats import analyse_file  # noqa: E402
+from addmusic.engine.analysis.decode import decode_audio, decode_mono_native  # noqa: E402
 from addmusic.engine.analysis.scenes import detect_cuts  # noqa: E402
 from addmusic.engine.music import compose, write_wav  # noqa: E402
 from addmusic.engine.songfit import fit_file  # noqa: E402
@@ -104,8 +104,10 @@ def main() -> None:
 
         t, _ = timed(lambda: _ffmpeg("-i", str(song), "-f", "null", "-"), args.runs)
         rows.append(("song  baseline: ffmpeg -i song.m4a -f null -", t))
-        t, _ = timed(lambda: decode_audio(song, RATE), args.runs)
-        rows.append(("song  decode to mono 11025 Hz (PyAV)", t))
+        t, _ = timed(lambda: decode_mono_native(song), args.runs)
+        rows.append(("song  decode to mono at its own rate (PyAV planes)", t))
+        t, _ = timed(lambda: decode_audio(song, 48000, channels=2), args.runs)
+        rows.append(("song  decode to 48 kHz stereo (PyAV, as fit_file does)", t))
         t, analysis = timed(lambda: analyse_file(song), args.runs)
         rows.append(("song  analyse_file (decode + onsets + tempo + beats + downbeats)", t))
         t, plan = timed(lambda: fit_file(song, 60.0, out, analysis=None), args.runs)

@@ -59,31 +59,36 @@ def decode_mono_native(path: str | Path) -> tuple[np.ndarray, int]:
 
 
 def _frame_mono(frame: av.AudioFrame) -> np.ndarray:
+    data = _frame_direct(frame)
+    return data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+
+
+def _frame_direct(frame: av.AudioFrame) -> np.ndarray:
+    """The frame as float32 (n, channels), read from its planes without a resampler."""
     n = frame.samples
     channels = frame.layout.nb_channels
     direct = _DIRECT_FORMATS.get(frame.format.name)
     if direct is None:  # an unusual format: let PyAV convert it
         data = frame.to_ndarray().astype(np.float32)
-        if frame.format.is_planar:
-            return data.reshape(channels, -1).mean(axis=0)
-        return data.reshape(-1, channels).mean(axis=1)
+        return data.reshape(channels, -1).T if frame.format.is_planar else data.reshape(-1, channels)
     dtype, planar, scale = direct
     if planar:
-        total = np.frombuffer(frame.planes[0], dtype, count=n).astype(np.float32)
-        for plane in frame.planes[1:channels]:
-            total += np.frombuffer(plane, dtype, count=n)
+        out = np.empty((n, channels), np.float32)
+        for c, plane in enumerate(frame.planes[:channels]):
+            out[:, c] = np.frombuffer(plane, dtype, count=n)
     else:
-        total = np.frombuffer(frame.planes[0], dtype, count=n * channels).reshape(n, channels).astype(np.float32)
-        total = total.sum(axis=1)
-    total *= scale / channels
-    return total
+        out = np.frombuffer(frame.planes[0], dtype, count=n * channels).reshape(n, channels).astype(np.float32)
+    if scale != 1.0:
+        out *= scale
+    return out
 
 
 def decode_audio(path: str | Path, rate: int, channels: int = 1, *, max_seconds: float | None = None) -> np.ndarray:
     """The first audio stream of ``path`` as float32, shape (n,) for mono or (n, channels).
 
-    Resampling and downmixing are done by libswresample inside PyAV, so the array is built once at
-    its final size. ``max_seconds`` stops early (a probe of a very long file).
+    A stream already at ``rate`` with ``channels`` channels (or any channels, for mono) is read
+    straight from the decoder's planes; anything else goes through libswresample inside PyAV.
+    ``max_seconds`` stops early (a probe of a very long file).
     """
     layout = {1: "mono", 2: "stereo"}.get(channels)
     if layout is None:
@@ -97,15 +102,23 @@ def decode_audio(path: str | Path, rate: int, channels: int = 1, *, max_seconds:
         limit = None if max_seconds is None else int(max_seconds * rate)
         chunks: list[np.ndarray] = []
         got = 0
+        direct: bool | None = None  # decided on the first frame
         try:
             for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1, channels))
-                    got += chunks[-1].shape[0]
+                if direct is None:
+                    direct = frame.sample_rate == rate and (channels == 1 or frame.layout.nb_channels == channels)
+                if direct:
+                    data = _frame_direct(frame)
+                    chunks.append(data.mean(axis=1, keepdims=True) if channels == 1 and data.shape[1] > 1 else data)
+                    got += len(data)
+                else:
+                    for out in resampler.resample(frame):
+                        chunks.append(out.to_ndarray().reshape(-1, channels))
+                        got += chunks[-1].shape[0]
                 if limit is not None and got >= limit:
                     break
             else:
-                for out in resampler.resample(None):
+                for out in [] if direct else resampler.resample(None):
                     chunks.append(out.to_ndarray().reshape(-1, channels))
         except av.error.FFmpegError as exc:
             if not chunks:
