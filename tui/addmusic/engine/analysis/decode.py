@@ -37,30 +37,37 @@ def _open_audio(path: Path):
 
 
 def decode_mono_native(path: str | Path) -> tuple[np.ndarray, int]:
-    """The first audio stream of ``path`` as a float32 mono sum/average at its own sample rate.
+    """The first audio stream of ``path`` as float32 mono (the channels' mean) at its own rate.
 
-    For the analysis: reading the decoder's planes directly and averaging channels in numpy costs
-    about a third of what libswresample's per-frame graph does on 1024-sample AAC frames."""
+    For the analysis: the decoder's planes are read directly and the channels averaged in numpy,
+    a batch of frames at a time, which costs far less than libswresample's per-frame graph on
+    1024-sample AAC frames."""
     path = Path(path)
     container = _open_audio(path)
     with container:
         stream = container.streams.audio[0]
-        rate = stream.codec_context.sample_rate or stream.rate
-        chunks: list[np.ndarray] = []
+        rate = int(stream.codec_context.sample_rate or stream.rate or 48000)
+        mono: list[np.ndarray] = []
+        batch: list[np.ndarray] = []
+
+        def flush() -> None:
+            if batch:
+                block = np.concatenate(batch) if len(batch) > 1 else batch[0]
+                mono.append(block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0])
+                batch.clear()
+
         try:
             for frame in container.decode(stream):
-                chunks.append(_frame_mono(frame))
+                if batch and batch[-1].shape[1] != frame.layout.nb_channels:
+                    flush()  # the layout changed mid-stream
+                batch.append(_frame_direct(frame))
+                if len(batch) >= 256:
+                    flush()
         except av.error.FFmpegError as exc:
-            if not chunks:
+            if not batch and not mono:
                 raise AudioDecodeError(f"{path.name}: its sound could not be decoded ({exc}).") from None
-    if not chunks:
-        return np.zeros(0, np.float32), int(rate or 48000)
-    return np.concatenate(chunks).astype(np.float32, copy=False), int(rate or 48000)
-
-
-def _frame_mono(frame: av.AudioFrame) -> np.ndarray:
-    data = _frame_direct(frame)
-    return data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+        flush()
+    return (np.concatenate(mono) if mono else np.zeros(0, np.float32)), rate
 
 
 def _frame_direct(frame: av.AudioFrame) -> np.ndarray:
