@@ -2,9 +2,9 @@
 
 Cheap on purpose (a 3-minute AAC song in about a second of CPU, decode included): the song is
 decoded to mono and brought down to 11 025 Hz in numpy, a log-magnitude spectral flux gives an
-onset envelope at ~86 frames a second, the tempo
-comes from the envelope's autocorrelation (a comb over several beat multiples, so the period is
-precise to a fraction of a frame), a local tempo curve follows a slower or faster intro, and a
+onset envelope at ~86 frames a second, the tempo comes from the envelope's autocorrelation (a
+comb over several beat multiples, so the period is precise to a fraction of a frame), a local
+tempo curve follows a slower or faster intro, and a
 dynamic programme picks the beat train that best balances loud onsets against steady spacing
 (Ellis 2007); an intro that pulled it off the beat is put back on the main grid. Downbeats are
 the beat phase, modulo 4, on which the bass hits and the harmony changes most. Octave errors go
