@@ -146,6 +146,10 @@ def test_impossible_fits_say_why(song90) -> None:
     silent = analyse(np.zeros(SR * 5, np.float32), SR)
     with pytest.raises(FitError, match="silent"):
         plan_fit(silent, 10.0)
+    blip = np.zeros(SR * 3, np.float32)
+    blip[SR // 10:SR // 2] = 0.5
+    with pytest.raises(FitError, match="under a second"):
+        plan_fit(analyse(blip, SR), 10.0)
 
 
 def test_a_song_without_a_beat_fits_on_plain_time() -> None:

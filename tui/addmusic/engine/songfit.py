@@ -33,6 +33,7 @@ NO_BEAT_CROSSFADE_S = 0.5
 START_FADE_S = 0.015  # a song started mid-way gets this fade-in so it does not click
 MIN_LOOP_BARS = 4
 PHRASE_LEVELS = (8, 4, 2, 1)  # bars; a fade on a longer phrase boundary is preferred
+MIN_SONG_S = 1.0  # shorter sound is a blip, not a song to loop
 SOUND_FLOOR = 0.03  # energy below 3 % of the loudest (-30 dB) is the song's silent tail
 
 
@@ -107,6 +108,8 @@ def plan_fit(analysis: BeatAnalysis, timeline: float, *, start: float | str = 0.
     music_end = _music_end(analysis)
     if music_end <= 0:
         raise FitError("The song is silent, so there is nothing to fit to the video.")
+    if music_end < MIN_SONG_S:
+        raise FitError("The song is under a second long, too short to fit to the video.")
     in_point = _in_point(analysis, timeline, start, music_end)
     available = music_end - in_point
     notes: list[str] = []
@@ -146,7 +149,7 @@ def _in_point(analysis: BeatAnalysis, timeline: float, start: float | str, music
     at = float(start)
     if at < 0:
         raise FitError("The song cannot start before its beginning.")
-    if at >= music_end - 1.0:
+    if at >= music_end - MIN_SONG_S:
         raise FitError(f"The song is only {_clock(music_end)} long, so it cannot start at {_clock(at)}.")
     return at
 
