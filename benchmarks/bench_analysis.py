@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
 from addmusic.engine.analysis.beats import analyse_file  # noqa: E402
 from addmusic.engine.analysis.decode import decode_audio, decode_mono_native  # noqa: E402
 from addmusic.engine.analysis.scenes import detect_cuts  # noqa: E402
-from addmusic.engine.music import compose, write_wav  # noqa: E402
-from addmusic.engine.songfit import fit_file  # noqa: E402
+from addmusic.engine.music import compose  # noqa: E402
+from addmusic.engine.songfit import fit_file, write_wav  # noqa: E402
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 SONG_S = 180
@@ -48,7 +48,8 @@ def make_song(folder: Path) -> Path:
     song = folder / "song_180s.m4a"
     if not song.exists():
         wav = folder / "song_180s.wav"
-        write_wav(wav, compose(SONG_S, "upbeat", seed=1))
+        comp = compose(SONG_S, "upbeat", seed=1)
+        write_wav(wav, comp.samples, comp.sample_rate)
         _ffmpeg("-i", str(wav), "-c:a", "aac", "-b:a", "192k", str(song))
         wav.unlink()
     return song
