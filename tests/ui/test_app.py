@@ -242,3 +242,29 @@ async def test_picker_uploads_marked_files(settings, clip: Path) -> None:  # typ
         picker = app.screen
         picker.dismiss([clip])  # the picker's own keys are tested in test_picker.py
         await wait_for(pilot, lambda: "Uploaded beach.mp4" in chat_text(app))
+
+
+async def test_two_model_replies_in_one_turn_are_two_blocks(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """ADK's text, tool call, text: the second reply starts its own block below the edit line,
+    instead of running on in the first one (the client marks it with `new_reply`)."""
+    from addmusic.client import chat
+
+    async def scripted_turn(client, text, draft):  # type: ignore[no-untyped-def]
+        yield chat.TextDelta("Adding some music.")
+        yield chat.EditApplied("add_music")
+        yield chat.TextDelta("\n\nDone: lo-fi at 30%.", new_reply=True)
+        yield chat.TurnDone("Adding some music.\n\nDone: lo-fi at 30%.", True, None)
+
+    monkeypatch.setattr(chat, "chat_turn", scripted_turn)
+    app = AddMusicApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await type_and_send(pilot, "add music")
+        await wait_for(pilot, lambda: "Done: lo-fi at 30%." in chat_text(app))
+        lines = app.chat.text_lines()  # one entry per block
+        first = next(i for i, line in enumerate(lines) if "Adding some music." in line)
+        second = next(i for i, line in enumerate(lines) if "Done: lo-fi" in line)
+        edit = next(i for i, line in enumerate(lines) if "add music" in line.lower() and i > first)
+        assert first < edit < second
+        assert lines[first].strip() == "Adding some music."
+        assert lines[second].strip() == "Done: lo-fi at 30%."

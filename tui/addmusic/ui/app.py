@@ -497,8 +497,13 @@ class AddMusicApp(App[None]):
         try:
             async for event in chat_turn(client, text, self.draft):
                 if isinstance(event, TextDelta):
+                    text = event.text
+                    if event.new_reply and reply is not None:
+                        # a second model reply in the turn gets its own block, below any edit lines
+                        await self._finish_reply(reply)
+                        reply, text = None, text.lstrip("\n")
                     reply = reply or await self.chat.start_reply()
-                    await reply.write(event.text)
+                    await reply.write(text)
                 elif isinstance(event, EditApplied):
                     await self.chat.add_notice(event.line, "edit")
                 elif isinstance(event, StillWorking):
@@ -514,13 +519,17 @@ class AddMusicApp(App[None]):
             self.post_message(Busy(""))
         await self.refresh_credits()
 
+    async def _finish_reply(self, reply) -> None:  # type: ignore[no-untyped-def]
+        """Close a reply block: GUI phrases rewritten into this app's commands, offered as keys."""
+        rewritten, actions = rewrite_reply(reply.text)
+        await reply.finish(rewritten)
+        for action in actions:
+            key = self.key_for({"export": "export", "state": "tracks", "upload": "upload"}[action.key])
+            await self.chat.add_notice(f"{action.label}: press {key} or type {action.key}", "info")
+
     async def _turn_done(self, done: TurnDone, reply, text: str) -> None:  # type: ignore[no-untyped-def]
         if reply is not None:
-            rewritten, actions = rewrite_reply(reply.text)
-            await reply.finish(rewritten)
-            for action in actions:
-                key = self.key_for({"export": "export", "state": "tracks", "upload": "upload"}[action.key])
-                await self.chat.add_notice(f"{action.label}: press {key} or type {action.key}", "info")
+            await self._finish_reply(reply)
         if done.note:
             await self.chat.add_notice(done.note, "warning" if not done.complete else "info")
         if not done.text.strip() or not done.complete:
