@@ -1,5 +1,5 @@
 """The project's structure, checked by tools: import rules (import-linter contracts in
-pyproject.toml) and strict typing of the shared protocol package (mypy)."""
+pyproject.toml) and strict typing of the protocol and client packages (mypy)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def test_import_contracts_are_kept() -> None:
     assert "4 kept, 0 broken" in result.stdout
 
 
-def test_protocol_is_strictly_typed() -> None:
-    result = subprocess.run([tool("mypy"), "--strict", "--no-incremental", "tui/addmusic/protocol"], cwd=ROOT,
+def test_protocol_and_client_are_strictly_typed() -> None:
+    packages = ["tui/addmusic/protocol", "tui/addmusic/client"]
+    result = subprocess.run([tool("mypy"), "--strict", "--no-incremental", *packages], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "Success: no issues found" in result.stdout

@@ -469,8 +469,8 @@ def _render_status(data: Any, job_id: str) -> RenderStatus:
     """Accept every poll shape API.md tolerates: fields in `data`, at top level, or nested."""
     if not isinstance(data, dict):
         return RenderStatus(job_id, "processing", 0.0)
-    inner = data.get("data") if isinstance(data.get("data"), dict) else data
-    output = inner.get("output") if isinstance(inner.get("output"), dict) else {}
+    inner: dict[str, Any] = data["data"] if isinstance(data.get("data"), dict) else data
+    output: dict[str, Any] = inner["output"] if isinstance(inner.get("output"), dict) else {}
     url = output.get("url") or inner.get("outputUrl") or data.get("outputUrl")
     if not url and isinstance(data.get("output"), dict):
         url = data["output"].get("url")

@@ -278,7 +278,7 @@ def _detail_error(status: int, body: Any) -> ApiError | Retryable | None:
     return ApiError(f"The server refused this chat request: {detail.strip().rstrip('.')}.", status=status)
 
 
-async def _read_stream(client: ApiClient, body: dict, queue: asyncio.Queue) -> None:
+async def _read_stream(client: ApiClient, body: dict[str, Any], queue: asyncio.Queue[Any]) -> None:
     """POST /run_sse and put parsed events on `queue`; errors before the stream opens may be
     retried (nothing was processed), errors after it opened only end the turn."""
     from ..protocol.events import parse_event

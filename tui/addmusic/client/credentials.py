@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from .jsonfile import read_json, write_json
 
@@ -37,8 +38,9 @@ class CredentialStore:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _read_all(self) -> dict[str, dict]:
-        return read_json(self.path, {})
+    def _read_all(self) -> dict[str, dict[str, Any]]:
+        data = read_json(self.path, {})
+        return data if isinstance(data, dict) else {}
 
     def load(self, origin: str, *, use_env: bool) -> Credentials:
         """Stored credentials for `origin`, with NEMO_TOKEN / NEMO_CLIENT_ID applied when allowed."""

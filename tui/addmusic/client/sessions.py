@@ -66,7 +66,8 @@ class SessionMemory:
         self.path = path
 
     def _all(self) -> dict[str, Any]:
-        return read_json(self.path, {})
+        data = read_json(self.path, {})
+        return data if isinstance(data, dict) else {}
 
     def _account(self, data: dict[str, Any], account: str) -> dict[str, Any]:
         raw = data.get(account)
