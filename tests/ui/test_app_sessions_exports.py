@@ -102,9 +102,9 @@ async def test_an_edit_during_an_export_is_said_and_offered_again(settings, clip
         edited = asyncio.Event()
         real_wait = app.client.wait_render
 
-        async def wait_render(job_id, progress=None):  # type: ignore[no-untyped-def]
+        async def wait_render(job_id, progress=None, **options):  # type: ignore[no-untyped-def]
             await edited.wait()  # the render is still running when the edit lands, every time
-            return await real_wait(job_id, progress)
+            return await real_wait(job_id, progress, **options)
 
         app.client.wait_render = wait_render  # type: ignore[method-assign]
         await pilot.press("ctrl+e")
