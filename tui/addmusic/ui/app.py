@@ -497,13 +497,13 @@ class AddMusicApp(App[None]):
         try:
             async for event in chat_turn(client, text, self.draft):
                 if isinstance(event, TextDelta):
-                    text = event.text
+                    chunk = event.text
                     if event.new_reply and reply is not None:
                         # a second model reply in the turn gets its own block, below any edit lines
                         await self._finish_reply(reply)
-                        reply, text = None, text.lstrip("\n")
+                        reply, chunk = None, chunk.lstrip("\n")
                     reply = reply or await self.chat.start_reply()
-                    await reply.write(text)
+                    await reply.write(chunk)
                 elif isinstance(event, EditApplied):
                     await self.chat.add_notice(event.line, "edit")
                 elif isinstance(event, StillWorking):
