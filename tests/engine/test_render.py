@@ -181,7 +181,7 @@ def test_plan_quality_settings(media, music, tmp_path) -> None:
                     quality="preview")
     for step in high.video:  # smart: the re-encoded stretches match the copied source
         args = step.codec_args
-        assert args[args.index("-preset") + 1] == "veryfast" and args[args.index("-crf") + 1] == "18"
+        assert args[args.index("-preset") + 1] == "ultrafast" and args[args.index("-crf") + 1] == "20"
         assert args[args.index("-profile:v") + 1] == X264_PROFILES[high.source.profile]
         assert "bframes=0" in args[args.index("-x264-params") + 1]
     full = _plan(_draft(_video(), _title()), media, music, tmp_path, smart=False).video[0].codec_args

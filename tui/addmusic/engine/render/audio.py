@@ -22,6 +22,8 @@ TRUE_PEAK_CEILING_DB = -1.0
 # The limiter works on samples at 48 kHz; AAC and the peaks between samples add up to ~0.8 dB on
 # hard-limited music, so it holds samples this far below the true-peak ceiling.
 LIMITER_CEILING_DB = -2.2
+LOUDNESS_TOLERANCE = 0.2  # LU; the product promises 0.5
+LIMIT_CHECKS = 4
 MAX_GAIN_DB = 30.0  # a near-silent mix is not blown up into noise
 DEFAULT_DUCK_DB = 12.0
 # Ducking: the clip's own sound, band-limited to voices, opens a gate on a copy of the music that
@@ -52,7 +54,7 @@ def parse_ebur128(log: str) -> Loudness | None:
 def master_gain(measured: Loudness | None, target: float) -> tuple[float, bool]:
     """The gain in dB that brings the mix to `target`, and whether a limiter is needed."""
     if measured is None or not math.isfinite(measured.integrated) or measured.integrated < -69:
-        return 0.0, True
+        return 0.0, False  # silence stays silence
     gain = min(MAX_GAIN_DB, target - measured.integrated)
     return gain, measured.true_peak + gain > LIMITER_CEILING_DB
 

@@ -7,11 +7,12 @@ through files with expansion off, and every option value is escaped for both of 
 from __future__ import annotations
 
 import re
-import textwrap
 from fractions import Fraction
 from pathlib import Path
 
 from addmusic.protocol.draft import Segment
+
+from .fontwidth import text_width_em
 
 SAMPLE_RATE = 48000
 AUDIO_FORMAT = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
@@ -22,9 +23,7 @@ FILL_MODES = ("blur", "bars", "crop")
 SAFE_MARGIN = 0.05
 TALL_TOP_BAND, TALL_BOTTOM_BAND = 0.12, 0.25
 TITLE_SIZES = {"small": 0.05, "medium": 0.075, "large": 0.1}  # of the frame's short side
-# DejaVu Sans Bold's widest common glyphs (W, M, m) run to about 0.9 em and the average capital
-# to about 0.72 em; lines are sized for the wider average so mixed-case text always fits.
-CHAR_EM = 0.72
+EDGE_EM = 0.2  # border and shadow around the glyphs, and rounding
 LINE_EM = 1.25
 MAX_TITLE_LINES = 4
 COLOUR_NAMES = frozenset({
@@ -109,25 +108,34 @@ def title_colour(seg: Segment) -> str:
     raise ValueError(raw)
 
 
-def title_layout(text: str, size_key: str, frame: tuple[int, int]) -> tuple[list[str], int]:
+def _wrap(paragraph: str, limit_em: float, font: Path) -> list[str]:
+    """Greedy word wrap by measured width; a word wider than the limit gets a line of its own."""
+    lines: list[str] = []
+    for word in paragraph.split():
+        if lines and text_width_em(f"{lines[-1]} {word}", font) <= limit_em:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def title_layout(text: str, size_key: str, frame: tuple[int, int], font: Path) -> tuple[list[str], int]:
     """Lines and font size so the title fits inside the safe area: wrapped at words to the
-    width the size allows, then shrunk until the longest line and all the lines fit."""
+    width the size allows, then shrunk until the widest line (measured with the font's own
+    advance widths, plus border and shadow) and all the lines fit."""
     w, h = frame
     avail_w = w * (1 - 2 * SAFE_MARGIN)
     avail_h = h * (1 - 2 * SAFE_MARGIN) if w >= h else h * (1 - TALL_TOP_BAND - TALL_BOTTOM_BAND)
     size = TITLE_SIZES.get(size_key or "medium", TITLE_SIZES["medium"]) * min(w, h)
     paragraphs = text.strip().splitlines() or [""]
     lines: list[str] = []
-    for _ in range(8):
-        per_line = max(6, int(avail_w / (CHAR_EM * size)))
-        lines = []
-        for paragraph in paragraphs:
-            lines += textwrap.wrap(paragraph, per_line, break_long_words=False) or [""]
+    for _ in range(12):
+        lines = [line for paragraph in paragraphs for line in _wrap(paragraph, avail_w / size - EDGE_EM, font)]
         if len(lines) > MAX_TITLE_LINES:
             size *= 0.85
             continue
-        longest = max((len(line) for line in lines), default=1) or 1
-        fit = min(size, avail_w / (CHAR_EM * longest) * 0.98, avail_h / (LINE_EM * len(lines)))
+        widest = max(text_width_em(line, font) for line in lines) + EDGE_EM
+        fit = min(size, avail_w / widest, avail_h / (LINE_EM * len(lines)))
         if fit >= size:
             break
         size = fit
@@ -140,7 +148,7 @@ def title_filter(seg: Segment, index: int, frame: tuple[int, int], font: Path, w
     own clock at 0). The text goes through a file with expansion off, so quotes, colons,
     percent signs and backslashes render as typed and can never alter the graph."""
     w, h = frame
-    lines, size = title_layout(seg.text, str(seg.extra.get("size") or "medium"), frame)
+    lines, size = title_layout(seg.text, str(seg.extra.get("size") or "medium"), frame, font)
     path = workdir / f"title_{index}.txt"
     path.write_text("\n".join(lines), encoding="utf-8")  # no trailing newline: no empty last line
     start, end = (seg.start - offset_ms) / 1000, (seg.end - offset_ms) / 1000
@@ -150,8 +158,9 @@ def title_filter(seg: Segment, index: int, frame: tuple[int, int], font: Path, w
     ramps = [f"(t-{start:.3f})/{fade_in:.3f}" if fade_in > 0 else "1",
              f"({end:.3f}-t)/{fade_out:.3f}" if fade_out > 0 else "1"]
     tall = h > w
-    top = TALL_TOP_BAND if tall else SAFE_MARGIN + 0.03
-    bottom = 1 - (TALL_BOTTOM_BAND if tall else SAFE_MARGIN + 0.03)
+    # a little inside the bands: drawtext's y is the top of the line box, rounded down
+    top = TALL_TOP_BAND + 0.01 if tall else SAFE_MARGIN + 0.03
+    bottom = 1 - (TALL_BOTTOM_BAND + 0.01 if tall else SAFE_MARGIN + 0.03)
     y = {"top": f"h*{top:.3f}", "bottom": f"h*{bottom:.3f}-text_h"}.get(
         seg.position.lower(), "(h-text_h)/2")
     shadow = max(1, size // 14)
