@@ -80,7 +80,10 @@ def _duck(music: str, sidechain: str, depth_db: float, tag: str) -> list[str]:
     keep = 1 - 10 ** (-depth_db / 20)
     return [
         f"{music}asplit=2[dry{tag}][wet{tag}]",
-        f"{sidechain}highpass=f=200,lowpass=f=4000[voice{tag}]",
+        # the gate's detector sticks open on digital silence: a -94 dBFS noise floor keeps it sane
+        f"{sidechain}highpass=f=200,lowpass=f=4000[band{tag}]",
+        f"anoisesrc=r={SAMPLE_RATE}:a=0.00002:c=white[floor{tag}]",
+        f"[band{tag}][floor{tag}]amix=inputs=2:duration=first:normalize=0[voice{tag}]",
         f"[wet{tag}][voice{tag}]sidechaingate=threshold={DUCK_THRESHOLD}:ratio=9000:range=0.001:"
         f"attack={DUCK_ATTACK_MS}:release={DUCK_RELEASE_MS}:knee=1[gated{tag}]",
         f"[gated{tag}]volume={-keep:.4f}[neg{tag}]",
