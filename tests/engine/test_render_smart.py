@@ -147,7 +147,9 @@ def test_reencoded_stretches_match_the_copied_stream(clips, tmp_path) -> None:
     source = clips["bframes_25"]
     plan = build_plan(_draft(530, 5000, (1500, 1200)), {"c": probe(source)}, {}, tmp_path / "out.mp4",
                       workdir=tmp_path / "w")
-    asyncio.run(run_render(plan))
+    progress: list[float] = []
+    asyncio.run(run_render(plan, progress.append))
+    assert progress == sorted(progress) and progress[-1] == 100.0 and len(progress) > 3  # both parts
     src, out = scan(source), scan(plan.output)
     assert (out.width, out.height, out.pix_fmt, out.profile, out.level, out.sar, out.time_base) == \
         (src.width, src.height, src.pix_fmt, src.profile, src.level, src.sar, src.time_base)
