@@ -140,7 +140,14 @@ def main() -> None:
             engine("engine: trim at 10.5 s (non-keyframe), smart", draft(in_ms=10500), mode="smart"),
         ]
         if opts.full:
+            vertical = build_plan(draft(width=1080, height=1920), media, songs, out, workdir=Path(tmp))
+            picture_only = vertical.video[0].args(FFMPEG)  # the engine's own graph and preset, nothing else
+
+            def bare_vertical() -> None:
+                subprocess.run(picture_only, check=True, capture_output=True)
+
             jobs += [
+                ("bare ffmpeg: the engine's 9:16 graph, picture only", bare_vertical),
                 engine("engine: 9:16 1080x1920 canvas, veryfast", draft(width=1080, height=1920)),
                 engine("engine: preview 360p ultrafast", draft(), quality="preview"),
             ]
