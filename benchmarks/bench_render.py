@@ -1,11 +1,15 @@
-"""How fast the engine renders "music under a clip" against a bare ffmpeg mux of the same inputs.
+"""How fast the engine renders against bare ffmpeg commands doing the same job, same run.
 
-Run: /work/venv/bin/python benchmarks/bench_render.py [--runs 3] [--full] [--keep DIR]
+Run: .venv/bin/python benchmarks/bench_render.py [--runs 3] [--full] [--keep DIR]
 
-Makes a 60 s 1080p30 H.264 clip with sound and a 60 s music WAV, then times (median of --runs)
-build_plan + run_render for the copy-video cases and, as the baseline measured in the same run,
-a hand-written `ffmpeg -i clip -i music -filter_complex amix… -c:v copy -c:a aac`. `--full` adds
-the re-encoding jobs (a title at high quality, a 9:16 canvas, a preview), which take minutes.
+Makes a 60 s 1080p30 H.264 clip with sound (2 s GOPs, B-frames) and a 60 s music WAV, then times
+(median of --runs) build_plan + run_render, every export mixed and mastered to -14 LUFS:
+- music only (video copied) against `ffmpeg -i clip -i music -filter_complex amix… -c:v copy`;
+- music + a 3 s title (smart render) against the same bare copy mux, and against the engine's own
+  full re-encode of the same job (`smart=False`, once: it takes about a minute);
+- a trim at a non-keyframe (smart) against the bare copy trim `ffmpeg -ss … -c:v copy` (which
+  starts at the keyframe before the cut, i.e. is not frame-exact);
+and prints the fraction of frames each job re-encodes. `--full` adds the 9:16 and preview jobs.
 """
 
 from __future__ import annotations
@@ -96,65 +100,78 @@ def main() -> None:
         out = Path(tmp) / "out.mp4.part"
         ms = SECONDS * 1000
 
-        def draft(duck: bool = False, **meta: Any) -> Draft:
-            return Draft.from_json({
-                "t": [
-                    {"tt": 0, "sg": [{"id": "v", "src": "clip", "st": 0, "d": ms}]},
-                    {"tt": 1, "sg": [{"id": "m", "src": "song", "st": 0, "d": ms, "v": 35,
-                                      "fi": 1000, "fo": 2000, "duck": duck}]},
-                ],
-                "m": meta,
-            })
+        def draft(duck: bool = False, in_ms: int = 0, title: bool = False, **meta: Any) -> Draft:
+            d = ms - in_ms
+            tracks: list[dict[str, Any]] = [
+                {"tt": 0, "sg": [{"id": "v", "src": "clip", "st": 0, "d": d, "in": in_ms}]},
+                {"tt": 1, "sg": [{"id": "m", "src": "song", "st": 0, "d": d, "v": 35,
+                                  "fi": 1000, "fo": 2000, "duck": duck}]},
+            ]
+            if title:
+                tracks.append({"tt": 7, "sg": [{"st": 0, "d": 3000, "tx": "Best moments"}]})
+            return Draft.from_json({"t": tracks, "m": meta})
 
-        def engine(d: Draft, quality: str = "high", expect_copy: bool | None = None) -> Callable[[], None]:
+        shares: dict[str, str] = {}
+
+        def engine(name: str, d: Draft, quality: str = "high", mode: str | None = None,
+                   smart: bool = True) -> tuple[str, Callable[[], None]]:
             def run() -> None:
-                plan = build_plan(d, media, songs, out, quality=quality, workdir=Path(tmp))
-                if expect_copy is not None:
-                    assert plan.reencode_video is not expect_copy, plan.reason
+                plan = build_plan(d, media, songs, out, quality=quality, workdir=Path(tmp), smart=smart)
+                if mode is not None:
+                    assert plan.mode == mode, plan.describe()
+                shares[name] = f"{plan.share:.1%}" if plan.mode != "encode" else "100%"
                 asyncio.run(run_render(plan, ffmpeg=FFMPEG))
-            return run
+            return name, run
 
-        def bare(*coder: str) -> Callable[[], None]:
+        def bare(*coder: str, seek: float = 0.0) -> Callable[[], None]:
             def run() -> None:
-                _ffmpeg("-i", str(clip), "-i", str(music),
+                _ffmpeg("-ss", f"{seek:.3f}", "-i", str(clip), "-i", str(music),
                         "-filter_complex", "[0:a][1:a]amix=inputs=2:normalize=0[a]",
                         "-map", "0:v", "-map", "[a]", "-c:v", "copy", "-c:a", "aac", *coder, "-b:a", "192k",
-                        "-t", str(SECONDS), "-f", "mp4", str(out))
+                        "-t", str(SECONDS - seek), "-f", "mp4", str(out))
             return run
 
-        def bare_encode() -> None:
-            _ffmpeg("-i", str(clip), "-i", str(music),
-                    "-filter_complex", "[0:a][1:a]amix=inputs=2:normalize=0[a]",
-                    "-map", "0:v", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
-                    "-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-t", str(SECONDS), "-f", "mp4", str(out))
-
-        with_title = draft()
-        with_title.tracks.append(Draft.from_json(
-            {"t": [{"tt": 7, "sg": [{"st": 0, "d": 3000, "tx": "Best moments"}]}]}).tracks[0])
         jobs: list[tuple[str, Callable[[], None]]] = [
             ("bare ffmpeg: amix, -c:v copy, aac (baseline)", bare()),
-            ("bare ffmpeg, with -aac_coder fast (as the engine)", bare("-aac_coder", "fast")),
-            ("engine: music mixed, video copied", engine(draft(), expect_copy=True)),
-            ("engine: + ducking", engine(draft(duck=True), expect_copy=True)),
-            ("engine: + ducking + loudnorm -14", engine(draft(duck=True, loudness=-14), expect_copy=True)),
+            engine("engine: music, video copied, mastered", draft(), mode="copy"),
+            engine("engine: + ducking", draft(duck=True), mode="copy"),
+            engine("engine: music + 3 s title, smart", draft(title=True), mode="smart"),
+            ("bare ffmpeg: copy trim at 10.5 s (keyframe before)", bare(seek=10.5)),
+            engine("engine: trim at 10.5 s (non-keyframe), smart", draft(in_ms=10500), mode="smart"),
         ]
         if opts.full:
+            vertical = build_plan(draft(width=1080, height=1920), media, songs, out, workdir=Path(tmp))
+            picture_only = vertical.video[0].args(FFMPEG)  # the engine's own graph and preset, nothing else
+
+            def bare_vertical() -> None:
+                subprocess.run(picture_only, check=True, capture_output=True)
+
             jobs += [
-                ("bare ffmpeg: re-encode veryfast crf 20, no filters", bare_encode),
-                ("engine: title, re-encode veryfast", engine(with_title, expect_copy=False)),
-                ("engine: 9:16 1080x1920 canvas, veryfast", engine(draft(width=1080, height=1920))),
-                ("engine: preview 360p ultrafast", engine(draft(), quality="preview")),
+                ("bare ffmpeg: the engine's 9:16 graph, picture only", bare_vertical),
+                engine("engine: 9:16 1080x1920 canvas, veryfast", draft(width=1080, height=1920)),
+                engine("engine: preview 360p ultrafast", draft(), quality="preview"),
             ]
         rows = [(name, _median(fn, opts.runs)) for name, fn in jobs]
+        name, full = engine("engine: music + 3 s title, full re-encode", draft(title=True), mode="encode",
+                            smart=False)
+        rows.append((name, _median(full, 1)))
         peaks = _median(lambda: audio_peaks(clip), opts.runs)
         probed = _median(lambda: probe(clip), opts.runs)
 
+    times = dict(rows)
     baseline = rows[0][1]
     print(f"inputs: {SECONDS} s 1920x1080 30 fps H.264 + AAC clip, {SECONDS} s WAV (made in {made:.1f} s); "
-          f"{os.cpu_count()} cores; ffmpeg {Path(FFMPEG).name}; median of {opts.runs}")
-    print(f"{'job':<52} {'wall':>8} {'x real time':>12} {'vs baseline':>12}")
+          f"{os.cpu_count()} cores (shared); ffmpeg {Path(FFMPEG).name}; median of {opts.runs} (full re-encode: 1)")
+    print(f"{'job':<52} {'wall':>8} {'x real time':>12} {'vs baseline':>12} {'re-encoded':>11}")
     for name, wall in rows:
-        print(f"{name:<52} {wall:>7.2f}s {SECONDS / wall:>12.1f} {wall / baseline:>11.2f}x")
+        print(f"{name:<52} {wall:>7.2f}s {SECONDS / wall:>12.1f} {wall / baseline:>11.2f}x {shares.get(name, '-'):>11}")
+    smart_title = times["engine: music + 3 s title, smart"]
+    print(f"title, smart vs bare copy mux: {smart_title / baseline:.2f}x (target <= 2); "
+          f"full re-encode / smart: {times['engine: music + 3 s title, full re-encode'] / smart_title:.1f}x "
+          f"(target >= 5)")
+    trim = times["engine: trim at 10.5 s (non-keyframe), smart"]
+    print(f"trim, smart vs bare copy trim: {trim / times['bare ffmpeg: copy trim at 10.5 s (keyframe before)']:.2f}x "
+          f"(target <= 1.5)")
     print(f"{'probe() of the clip':<52} {probed:>7.3f}s")
     print(f"{'audio_peaks() of the clip (120 bars)':<52} {peaks:>7.3f}s")
 

@@ -16,6 +16,8 @@ import pytest
 
 from addmusic.engine.media import MediaInfo, probe
 from addmusic.engine.render import FONT, RenderError, RenderPlan, build_plan, run_render
+from addmusic.engine.render.plan import master_step
+from addmusic.engine.render.source import X264_PROFILES
 from addmusic.protocol.draft import Draft
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -126,82 +128,98 @@ def _frame(path: Path, t: float) -> np.ndarray:
 
 def test_plan_copies_video_when_the_picture_is_unchanged(media, music, tmp_path) -> None:
     plan = _plan(_draft(_video(), _bgm(duck=True)), media, music, tmp_path)
-    assert not plan.reencode_video and plan.reason == ""
-    assert plan.codec_args[:2] == ["-c:v", "copy"] and "libx264" not in plan.codec_args
-    assert plan.inputs[0] == ["-i", str(media["clip"].path)]
-    assert "amix=inputs=2:duration=longest:normalize=0" in plan.filter_complex
-    assert "sidechaincompress" in plan.filter_complex and "alimiter" in plan.filter_complex
-    assert "level=0" in plan.filter_complex  # alimiter's auto-level would raise quiet mixes
-    assert "loudnorm" not in plan.filter_complex
-    args = plan.args("ffmpeg")
-    for flag in ("-y", "-nostats", "-hide_banner", "+faststart"):
+    assert plan.mode == "copy" and not plan.reencode_video and plan.video == [] and plan.share == 0
+    assert plan.source is not None and plan.source.path == media["clip"].path
+    graph = plan.mix.filter_complex
+    assert "amix=inputs=2:duration=first:normalize=0" in graph  # ducked music: dry minus gated copy
+    assert "sidechaingate" in graph and "ebur128=peak=true" in graph
+    assert "loudnorm" not in graph
+    args = plan.mix.args("ffmpeg")
+    for flag in ("-y", "-nostats", "-hide_banner"):
         assert flag in args
-    assert args[args.index("-progress") + 1] == "pipe:1"
-    assert args[args.index("-t") + 1] == "4.000" and args[-1] == str(plan.output)
-    assert args[args.index("-b:a") + 1] == "192k" and args[args.index("-ar") + 1] == "48000"
+    assert args[args.index("-progress") + 1] == "pipe:1" and args[-1] == str(plan.mix.output)
+    master = master_step(plan, 3.0, True).args("ffmpeg")
+    assert master[master.index("-b:a") + 1] == "192k" and master[master.index("-ar") + 1] == "48000"
+    assert master[master.index("-t") + 1] == "4.000"
+    assert "volume=3.00dB,alimiter" in master[master.index("-af") + 1]
+    assert "alimiter" not in master_step(plan, 3.0, False).args("ffmpeg")[master.index("-af") + 1]
 
 
 @pytest.mark.parametrize(
-    ("change", "why"),
+    ("change", "mode", "why"),
     [
-        ({"video": {"in": 500, "d": 3500}}, "trimmed"),
-        ({"video": {"st": 500}}, "trimmed"),
-        ({"title": True}, "titles"),
-        ({"meta": {"width": 1080, "height": 1920}}, "shape"),
-        ({"quality": "preview"}, "preview"),
-        ({"end": 6000}, "past the end"),
+        ({"video": {"in": 500, "d": 3500}, "end": 3500}, "smart", "between keyframes"),
+        ({"title": True}, "smart", "titles"),
+        ({"video": {"st": 500}}, "encode", "placed later"),
+        ({"meta": {"width": 1080, "height": 1920}}, "encode", "shape"),
+        ({"quality": "preview"}, "encode", "preview"),
+        ({"end": 6000}, "encode", "past the end"),
     ],
 )
-def test_plan_reencodes_when_the_picture_changes(media, music, tmp_path, change, why) -> None:
+def test_plan_reencodes_what_the_picture_changes(media, music, tmp_path, change, mode, why) -> None:
     seg = {"id": "v1", "src": "clip", "st": 0, "d": CLIP_MS, **change.get("video", {})}
     tracks = [_video(seg), _bgm(d=change.get("end", CLIP_MS))]
     if change.get("title"):
         tracks.append(_title())
     plan = _plan(_draft(*tracks, **change.get("meta", {})), media, music, tmp_path,
                  quality=change.get("quality", "high"))
-    assert plan.reencode_video and why in plan.reason
-    assert "libx264" in plan.codec_args and "copy" not in plan.codec_args
+    assert plan.mode == mode and why in plan.reason
+    assert all("libx264" in step.codec_args for step in plan.video) and plan.video
+    if mode == "smart":
+        assert 0 < plan.share < 0.8 and plan.fallback and "smart render" in plan.describe()
 
 
-def test_plan_same_aspect_canvas_is_no_change(media, music, tmp_path) -> None:
+def test_a_canvas_larger_than_the_clip_scales_it_up(media, music, tmp_path) -> None:
     plan = _plan(_draft(_video(), _bgm(), width=1920, height=1080), media, music, tmp_path)
-    assert not plan.reencode_video  # 640x360 is 16:9 already; not upscaled to fill 1920x1080
+    assert plan.mode == "encode" and "size" in plan.reason
+    assert "scale=1920:1080" in plan.video[0].filter_complex  # 640x360 is 16:9 already: scaled, no bars
 
 
 def test_plan_quality_settings(media, music, tmp_path) -> None:
     high = _plan(_draft(_video(), _title()), media, music, tmp_path)
     preview = _plan(_draft(_video(), _bgm(), width=1080, height=1920), media, music, tmp_path,
                     quality="preview")
-    assert high.codec_args[high.codec_args.index("-preset") + 1] == "veryfast"
-    assert high.codec_args[high.codec_args.index("-crf") + 1] == "20"
-    assert "-pix_fmt" in high.codec_args and "yuv420p" in high.codec_args
-    assert preview.codec_args[preview.codec_args.index("-preset") + 1] == "ultrafast"
-    assert preview.codec_args[preview.codec_args.index("-crf") + 1] == "30"
-    assert "scale=202:360" in preview.filter_complex  # 9:16 at 360 px high, even width
+    for step in high.video:  # smart: the re-encoded stretches match the copied source
+        args = step.codec_args
+        assert args[args.index("-preset") + 1] == "ultrafast" and args[args.index("-crf") + 1] == "20"
+        assert args[args.index("-profile:v") + 1] == X264_PROFILES[high.source.profile]
+        assert "bframes=0" in args[args.index("-x264-params") + 1]
+    full = _plan(_draft(_video(), _title()), media, music, tmp_path, smart=False).video[0].codec_args
+    assert full[full.index("-preset") + 1] == "veryfast" and full[full.index("-crf") + 1] == "20"
+    assert "-pix_fmt" in full and "yuv420p" in full
+    (step,) = preview.video
+    assert step.codec_args[step.codec_args.index("-preset") + 1] == "ultrafast"
+    assert step.codec_args[step.codec_args.index("-crf") + 1] == "30"
+    assert "scale=202:360" in step.filter_complex  # 9:16 at 360 px high, even width
 
 
 def test_plan_scales_large_sources_down_and_not_small_ones_up(media, music, tmp_path) -> None:
     big = MediaInfo(Path("/x/uhd.mp4"), "video", 4000, 3840, 2160, 30.0, True, True, "h264", "aac")
     tall = MediaInfo(Path("/x/tall.mp4"), "video", 4000, 2160, 3840, 30.0, True, True, "h264", "aac")
     vp8 = MediaInfo(Path("/x/web.webm"), "video", 4000, 640, 360, 30.0, True, True, "vp8", "vorbis")
-    for info, scale in ((big, "scale=1920:1080"), (tall, "scale=1080:1920"), (vp8, "scale=640:360")):
+    hevc = MediaInfo(Path("/x/phone.mov"), "video", 4000, 1280, 720, 30.0, True, True, "hevc", "aac")
+    for info, scale in ((big, "scale=1920:1080"), (tall, "scale=1080:1920"), (vp8, "scale=640:360"),
+                        (hevc, "scale=1280:720")):
         plan = _plan(_draft(_video({"src": "s", "st": 0, "d": 4000}), _bgm()), {"s": info}, music, tmp_path)
-        assert plan.reencode_video and scale in plan.filter_complex
+        assert plan.reencode_video and scale in plan.video[0].filter_complex
 
 
 def test_plan_loudness_target(media, music, tmp_path) -> None:
-    plan = _plan(_draft(_video(), _bgm(), loudness=-14), media, music, tmp_path)
-    assert "loudnorm=I=-14:" in plan.filter_complex
-    assert plan.filter_complex.index("loudnorm") < plan.filter_complex.index("alimiter")
+    assert _plan(_draft(_video(), _bgm()), media, music, tmp_path).loudness == -14  # mastered by default
+    assert _plan(_draft(_video(), _bgm(), loudness=-16), media, music, tmp_path).loudness == -16
+    assert _plan(_draft(_video(), _bgm(), loudness="loud"), media, music, tmp_path).loudness == -14
 
 
 def test_titles_reach_drawtext_through_a_file_never_raw(media, music, tmp_path) -> None:
-    plan = _plan(_draft(_video(), _title(pos="top")), media, music, tmp_path)
-    argv = plan.args("ffmpeg")
-    assert not any(TITLE in arg or "100%" in arg or "ours" in arg for arg in argv)
-    assert "expansion=none" in plan.filter_complex and "textfile=" in plan.filter_complex
-    assert f"fontfile={FONT}" in plan.filter_complex and FONT.is_file()
-    assert "y=h*0.08" in plan.filter_complex
+    for smart in (True, False):
+        plan = _plan(_draft(_video(), _title(pos="top")), media, music, tmp_path, smart=smart)
+        for step in plan.video:
+            argv = step.args("ffmpeg")
+            assert not any(TITLE in arg or "100%" in arg or "ours" in arg for arg in argv)
+        graph = plan.video[-1].filter_complex
+        assert "expansion=none" in graph and "textfile=" in graph
+        assert f"fontfile={FONT}" in graph and FONT.is_file()
+        assert "y=h*0.080" in graph
     (text_file,) = plan.text_files
     assert text_file.parent == tmp_path
     assert text_file.read_text(encoding="utf-8").replace("\n", " ") == TITLE
@@ -240,25 +258,26 @@ def test_copy_render_keeps_the_video_stream(media, music, tmp_path) -> None:
 
 
 def test_music_is_mixed_under_the_clip_at_its_volume(media, music, tmp_path) -> None:
-    levels = {}
+    """The volume sets the balance between music and the clip's sound (the master sets the level)."""
+    balance = {}
     for v in (30, 80):
         _, out = _render(_draft(_video(), _bgm(v=v)), media, music, tmp_path / str(v))
         sound = _audio(out)
-        levels[v] = _band_db(sound, MUSIC_HZ, SILENT)
-        tone = _band_db(sound, TONE_HZ, SPEECH)
-    original = _band_db(_audio(media["clip"].path), TONE_HZ, SPEECH)
-    assert levels[30] > original - 40  # music clearly audible where the clip is silent
-    assert levels[80] - levels[30] >= 6  # 20*log10(80/30) = 8.5 dB
-    assert abs(tone - original) < 0.5  # the clip's own sound stays at unity
+        balance[v] = _band_db(sound, MUSIC_HZ, SILENT) - _band_db(sound, TONE_HZ, SPEECH)
+    assert balance[80] - balance[30] == pytest.approx(20 * np.log10(80 / 30), abs=1.0)
 
 
-def test_ducking_lowers_music_only_under_the_clips_sound(media, music, tmp_path) -> None:
+def test_ducking_lowers_music_by_duck_db_under_the_clips_sound(media, music, tmp_path) -> None:
+    """Against the clip's own sound in the same file (each export is mastered on its own)."""
+    def music_vs_clip(sound: np.ndarray, span: tuple[float, float]) -> float:
+        return _band_db(sound, MUSIC_HZ, span) - _band_db(sound, TONE_HZ, SPEECH)
+
     sound = {duck: _audio(_render(_draft(_video(), _bgm(v=60, duck=duck)), media, music,
                                   tmp_path / str(duck))[1]) for duck in (False, True)}
-    under_speech = _band_db(sound[False], MUSIC_HZ, SPEECH) - _band_db(sound[True], MUSIC_HZ, SPEECH)
-    in_silence = _band_db(sound[False], MUSIC_HZ, SILENT) - _band_db(sound[True], MUSIC_HZ, SILENT)
-    assert under_speech >= 6
-    assert abs(in_silence) < 1.5
+    under_speech = music_vs_clip(sound[False], SPEECH) - music_vs_clip(sound[True], SPEECH)
+    back = music_vs_clip(sound[False], (2.5, 2.9)) - music_vs_clip(sound[True], (2.5, 2.9))  # speech ends at 2 s
+    assert under_speech >= 10
+    assert abs(back) < 1.5
 
 
 def test_fades_and_placement(media, music, tmp_path) -> None:
@@ -310,8 +329,8 @@ def test_clips_stills_and_gaps_are_joined_in_timeline_order(media, music, tmp_pa
         _bgm(),
     )
     plan, out = _render(draft, media, music, tmp_path)
-    assert plan.reencode_video and "concat=n=4" in plan.filter_complex
-    assert ["-loop", "1"] == plan.inputs[1][:2]
+    assert plan.reencode_video and "concat=n=4" in plan.video[0].filter_complex
+    assert ["-loop", "1"] == plan.video[0].inputs[1][:2]
     assert abs(_duration(out) - 4.0) < 0.1
     with av.open(str(out)) as c:
         assert (c.streams.video[0].width, c.streams.video[0].height) == (640, 360)
@@ -322,7 +341,7 @@ def test_clips_stills_and_gaps_are_joined_in_timeline_order(media, music, tmp_pa
 
 def test_a_clip_shorter_than_its_segment_holds_its_last_frame(media, music, tmp_path) -> None:
     plan, out = _render(_draft(_video({"src": "clip", "st": 0, "d": 5000}), _bgm(d=5000)), media, music, tmp_path)
-    assert plan.reencode_video and "tpad" in plan.filter_complex
+    assert plan.reencode_video and "tpad" in plan.video[0].filter_complex
     assert abs(_duration(out) - 5.0) < 0.1
     assert np.abs(_frame(out, 4.8) - _frame(media["clip"].path, 3.95)).mean() < 6
 
@@ -368,18 +387,21 @@ async def test_cancel_stops_ffmpeg_and_removes_the_partial_file(media, music, tm
     # a long still on a tall canvas: slow enough to be caught mid-render
     draft = _draft(_video({"src": "still", "st": 0, "d": 600_000}), width=1080, height=1920)
     plan = _plan(draft, media, music, tmp_path)
+    picture = Path(plan.video[0].output)
     seen: list[float] = []
     task = asyncio.create_task(run_render(plan, seen.append))
     for _ in range(200):
         await asyncio.sleep(0.05)
-        if seen and plan.output.exists():
+        if seen and picture.exists():
             break
-    assert seen and plan.output.exists(), "ffmpeg never got going"
+    assert seen and picture.exists(), "ffmpeg never got going"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    (proc,) = started
-    assert proc.returncode is not None and proc.returncode != -signal.SIGKILL  # asked, not killed
-    with pytest.raises(ProcessLookupError):
-        os.kill(proc.pid, 0)
+    assert started
+    for proc in started:
+        assert proc.returncode is not None and proc.returncode != -signal.SIGKILL  # asked, not killed
+        with pytest.raises(ProcessLookupError):
+            os.kill(proc.pid, 0)
     assert not plan.output.exists()
+    assert not any(path.exists() for path in plan.temp_files)  # no intermediate file left behind

@@ -42,7 +42,8 @@ async def wait_for(pilot, predicate: Callable[[], object], timeout: float = 30.0
         if predicate():
             return
         await pilot.pause(0.05)
-    raise AssertionError("timed out waiting for the screen to show it:\n" + "\n".join(pilot.app.chat.text_lines()[-12:]))
+    shown = "\n".join(pilot.app.chat.text_lines()[-12:])
+    raise AssertionError("timed out waiting for the screen to show it; the chat ends with:\n" + shown)
 
 
 def chat_text(app: AddMusicApp) -> str:

@@ -376,12 +376,16 @@ class ApiClient:
     def new_render_id() -> str:
         return f"render_{int(time.time() * 1000)}"
 
-    async def submit_render(self, draft: Draft, quality: str = "high", job_id: str | None = None) -> RenderStatus:
-        """Submit once; a lost answer raises ConnectionLost (the render may have started)."""
+    async def submit_render(self, draft: Draft, quality: str = "high", job_id: str | None = None, *,
+                            smart: bool = True) -> RenderStatus:
+        """Submit once; a lost answer raises ConnectionLost (the render may have started).
+        `smart=False` asks for the whole picture re-encoded (docs/API.md `output.smart`)."""
         session = self.require_session()
         job_id = job_id or self.new_render_id()
-        body = {"id": job_id, "sessionId": session.session_id, "draft": draft.to_json(),
-                "output": {"format": "mp4", "quality": quality}}
+        output: dict[str, Any] = {"format": "mp4", "quality": quality}
+        if not smart:
+            output["smart"] = False
+        body = {"id": job_id, "sessionId": session.session_id, "draft": draft.to_json(), "output": output}
         data = await self._call("POST", api.RENDER, json=body)
         return _render_status(data, job_id)
 

@@ -284,7 +284,8 @@ class RenderQueue:
             draft = validate.parse(job.draft)
             validate.check_bounds(draft, sources, self._generated(job))
             plan = build_plan(draft, sources.media, sources.audio, partial, quality=job.quality, font=FONT,
-                              workdir=out_dir)
+                              workdir=out_dir, smart=job.smart)
+            log.info("render %s: %s", job.job_id, plan.describe())
             await run_render(plan, self._progress_writer(job))
             expected = Expected(
                 duration_ms=draft.end,

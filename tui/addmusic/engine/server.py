@@ -308,7 +308,7 @@ class Engine:
         if not self.store.freeze(user.user_id, cost):
             raise Failure(NO_CREDITS, "no credits left", status=403)
         job = Job(job_id, user.user_id, session["session_id"], draft.to_json(), quality, "pending", 0.0,
-                  None, None, cost)
+                  None, None, cost, smart=output.get("smart") is not False)
         try:
             self.renders.submit(job)
         except BaseException:

@@ -43,9 +43,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     draft TEXT NOT NULL, quality TEXT NOT NULL, status TEXT NOT NULL, progress REAL NOT NULL,
     output TEXT, error TEXT, cost INTEGER NOT NULL, created REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, finished REAL, downloaded REAL, swept REAL,
+    smart INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (user_id, job_id))"""
 _JOB_COLUMNS = ("job_id", "user_id", "session_id", "draft", "quality", "status", "progress", "output",
-                "error", "cost", "created", "attempts", "finished", "downloaded", "swept")
+                "error", "cost", "created", "attempts", "finished", "downloaded", "swept", "smart")
 
 
 BUSY_TIMEOUT_MS = 250
@@ -103,6 +104,7 @@ class Job:
     error: str | None
     cost: int
     attempts: int = 0  # render attempts started; each writes its own file
+    smart: bool = True  # output.smart: re-encode only the stretches of picture that change
 
 
 class Store:
@@ -136,7 +138,7 @@ class Store:
             self.db.execute("UPDATE tokens SET token=? WHERE token=?", (token_hash(token), token))
         job_columns = {r["name"] for r in self.db.execute("PRAGMA table_info(jobs)")}
         for name, kind in (("attempts", "INTEGER NOT NULL DEFAULT 0"), ("finished", "REAL"), ("downloaded", "REAL"),
-                           ("swept", "REAL")):
+                           ("swept", "REAL"), ("smart", "INTEGER NOT NULL DEFAULT 1")):
             if name not in job_columns:
                 self.db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
         sql = self.db.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name='jobs'").fetchone()[0]
@@ -264,9 +266,9 @@ class Store:
 
     def add_job(self, job: Job) -> None:
         self.db.execute(
-            f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS[:12])}) VALUES ({','.join('?' * 12)})",
+            f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS[:12])}, smart) VALUES ({','.join('?' * 13)})",
             (job.job_id, job.user_id, job.session_id, json.dumps(job.draft), job.quality, job.status,
-             job.progress, job.output, job.error, job.cost, time.time(), job.attempts),
+             job.progress, job.output, job.error, job.cost, time.time(), job.attempts, int(job.smart)),
         )
 
     def job(self, user_id: str, job_id: str) -> Job | None:
@@ -301,4 +303,5 @@ class Store:
     @staticmethod
     def _job(row: sqlite3.Row) -> Job:
         return Job(row["job_id"], row["user_id"], row["session_id"], json.loads(row["draft"]), row["quality"],
-                   row["status"], row["progress"], row["output"], row["error"], row["cost"], row["attempts"])
+                   row["status"], row["progress"], row["output"], row["error"], row["cost"], row["attempts"],
+                   bool(row["smart"]))

@@ -1,0 +1,225 @@
+"""Running a plan: the sound and the picture side by side, then the file written from the parts.
+
+Every ffmpeg process starts in `spawn_ffmpeg`, so the engine's process policy (children that die
+with the engine) lives in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from .. import procs
+from . import audio as sound
+from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step
+from .smart import SmartError, assemble, split
+from .source import scan
+
+log = logging.getLogger(__name__)
+
+STDERR_TAIL_LINES = 6
+TERMINATE_GRACE_S = 6.0  # x264 flushes its lookahead on SIGTERM: ~2 s for 1080x1920 on a busy machine
+ASSEMBLY_SPEED = 300.0  # × real time, to weigh progress
+
+
+async def spawn_ffmpeg(argv: list[str]) -> asyncio.subprocess.Process:
+    """The one place an ffmpeg process is started: it dies with the engine, and is recorded so a
+    restarted engine can end an orphan of this one."""
+    return await procs.spawn(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+async def _lines(stream: asyncio.StreamReader | None, handle: Callable[[str], None]) -> None:
+    """Feed complete lines to `handle`, reading in chunks so an over-long line cannot stall the
+    pipe (StreamReader.readline raises on lines above its limit)."""
+    if stream is None:
+        return
+    pending = b""
+    while chunk := await stream.read(65536):
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for raw in complete:
+            handle(raw.decode("utf-8", "replace").rstrip("\r"))
+        pending = pending[-65536:]
+    if pending:
+        handle(pending.decode("utf-8", "replace"))
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM lets ffmpeg close its files; SIGKILL if it is still there after the grace time."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), TERMINATE_GRACE_S)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+
+
+async def _run_step(step: Step, ffmpeg: str, report: Callable[[float], None]) -> str:
+    """One ffmpeg run, reporting its own 0-1; returns its log when it keeps one (info level)."""
+    try:
+        proc = await spawn_ffmpeg(step.args(ffmpeg))
+    except OSError as exc:
+        raise RenderError(f"ffmpeg could not be started: {exc}") from exc
+    keep_all = step.log_level != "error"
+    lines: list[str] = []
+    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+
+    def on_stderr(line: str) -> None:
+        if keep_all:
+            lines.append(line)
+        if line.strip() and (not keep_all or "error" in line.lower()):
+            tail.append(line.strip()[:300])
+
+    def on_stdout(line: str) -> None:
+        key, _, value = line.partition("=")
+        try:
+            if step.frames and key == "frame":
+                report(min(1.0, int(value) / step.frames))
+            elif step.duration_ms and key in ("out_time_us", "out_time_ms"):  # both microseconds
+                report(min(1.0, int(value) / (step.duration_ms * 1000)))
+        except ValueError:  # "N/A" before the first frame
+            pass
+
+    try:
+        await asyncio.gather(_lines(proc.stdout, on_stdout), _lines(proc.stderr, on_stderr))
+        code = await proc.wait()
+    except asyncio.CancelledError:
+        stopper = asyncio.ensure_future(_stop(proc))
+        while not stopper.done():  # a second cancel must not leave ffmpeg running
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(stopper)
+        raise
+    if code != 0:
+        detail = " / ".join(tail) or "no error message"
+        raise RenderError(f"Rendering failed (ffmpeg exit code {code}): {detail}")
+    report(1.0)
+    return "\n".join(lines)
+
+
+class _Progress:
+    """Parallel runs weighed into one 0-100 that never goes back and reaches 100 only at the end."""
+
+    def __init__(self, weights: dict[str, float], sink: Callable[[float], None] | None) -> None:
+        self.weights, self.done, self.sink, self.best = weights, dict.fromkeys(weights, 0.0), sink, 0.0
+
+    def part(self, name: str) -> Callable[[float], None]:
+        self.weights.setdefault(name, 0.0)  # unplanned runs (loudness checks) weigh nothing
+        self.done.setdefault(name, 0.0)
+
+        def report(fraction: float) -> None:
+            self.done[name] = max(self.done[name], fraction)
+            total = sum(self.weights.values()) or 1.0
+            pct = min(99.9, 100 * sum(self.weights[k] * self.done[k] for k in self.weights) / total)
+            if pct > self.best + 0.05:
+                self.best = pct
+                if self.sink is not None:
+                    self.sink(round(pct, 1))
+        return report
+
+
+async def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | None = None, *,
+                     ffmpeg: str | None = None) -> None:
+    """Run the plan, reporting 0-100 (never backwards, 100 only once the file is written).
+    Cancelling stops ffmpeg and removes the partial output and the intermediate files."""
+    if ffmpeg is None:
+        import imageio_ffmpeg  # deferred: finding the binary is not free and only renders need it
+
+        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    plan.output.parent.mkdir(parents=True, exist_ok=True)
+    seconds = plan.duration_ms / 1000
+    weights = {"mix": plan.mix.weight, "master": seconds / MASTER_SPEED, "assemble": seconds / ASSEMBLY_SPEED}
+    weights |= {s.name: s.weight for s in plan.video}
+    progress = _Progress(weights, on_progress)
+    try:
+        await _together(_sound(plan, ffmpeg, progress), _picture(plan, ffmpeg, progress))
+        await asyncio.to_thread(_write, plan)
+    except SmartError as exc:  # the parts would not join: the same job as a full re-encode
+        log.warning("smart render of %s fell back to a full re-encode: %s", plan.output, exc)
+        plan.mode, plan.reason = "encode", f"smart rendering could not join the parts ({exc})"
+        plan.video, plan.source, plan.stretches = plan.fallback, None, []
+        progress.weights |= {s.name: s.weight for s in plan.video}
+        progress.done |= {s.name: 0.0 for s in plan.video}
+        try:
+            await _picture(plan, ffmpeg, progress)
+            await asyncio.to_thread(_write, plan)
+        except BaseException:
+            _remove(plan.output)
+            raise
+    except BaseException:
+        _remove(plan.output)
+        raise
+    finally:
+        for path in plan.temp_files:
+            _remove(path)
+    if on_progress is not None:
+        on_progress(100.0)
+
+
+async def _together(*jobs: Coroutine[Any, Any, None]) -> None:
+    """Run side by side; when one fails or all are cancelled, stop the others and wait for them,
+    so no ffmpeg outlives the render."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
+    summary = await _run_step(plan.mix, ffmpeg, progress.part("mix"))
+    measured = sound.parse_ebur128(summary)
+    if measured is None:
+        raise RenderError("Rendering failed: the sound could not be measured for mastering.")
+    gain, limit = sound.master_gain(measured, plan.loudness)
+    log.info("mix measured %.1f LUFS, %.1f dBTP: gain %.1f dB%s", measured.integrated, measured.true_peak,
+             gain, ", limited" if limit else "")
+    # Limiting peaky sound (speech) takes loudness away with the peaks: measure the limited mix
+    # and make up the difference by the secant method (loudness against gain), a few quick passes.
+    tried: list[tuple[float, float]] = [(gain, measured.integrated + gain)]  # unlimited: 1 dB per dB
+    for attempt in range(sound.LIMIT_CHECKS if limit else 0):
+        check = await _run_step(check_step(plan, gain), ffmpeg, progress.part(f"check {attempt}"))
+        limited = sound.parse_ebur128(check)
+        if limited is None or abs(limited.integrated - plan.loudness) <= sound.LOUDNESS_TOLERANCE:
+            break
+        (g0, i0), (g1, i1) = tried[-1], (gain, limited.integrated)
+        slope = (i1 - i0) / (g1 - g0) if abs(g1 - g0) > 0.05 and len(tried) > 1 else 0.6
+        tried.append((g1, i1))
+        gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - i1) / min(1.0, max(0.25, slope)))
+        log.info("limited mix measured %.1f LUFS: gain now %.1f dB", limited.integrated, gain)
+    await _run_step(master_step(plan, gain, limit), ffmpeg, progress.part("master"))
+
+
+async def _picture(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
+    for step in plan.video:
+        await _run_step(step, ffmpeg, progress.part(step.name))
+
+
+def _write(plan: RenderPlan) -> None:
+    """The output file from the picture (copied and re-encoded stretches) and the sound."""
+    if plan.mode == "encode":
+        picture = scan(Path(plan.video[0].output))
+        stretches = split(picture.packets, min(p.pts for p in picture.packets), 1 << 62, [])
+        if any(s.encode for s in stretches):
+            raise RenderError("Rendering failed: the re-encoded picture has no keyframe at its start.")
+        assemble(picture, stretches, plan.master, plan.output)
+    else:
+        assert plan.source is not None
+        assemble(plan.source, plan.stretches, plan.master, plan.output)
