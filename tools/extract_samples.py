@@ -57,7 +57,6 @@ INSTRUMENTS: dict[str, tuple[int, int]] = {
     "brass": (0, 61),
     "flute": (0, 73),
     "saw_lead": (0, 81),
-    "warm_pad": (0, 89),
 }
 # drum name -> General MIDI key in the standard kit (bank 128, program 0)
 DRUMS: dict[str, int] = {
@@ -78,6 +77,33 @@ def merged(*zones) -> dict:
         if z is not None:
             out.update(z.gens)
     return out
+
+
+def measured_cents(data, rate: int, midi: float) -> float | None:
+    """How far the recording's pitch sits from the pitch the font says it has, in cents: a
+    harmonic-sum search (first four partials, +-60 cents in 1-cent steps) over up to a second of
+    the sustained part. None when the sample is too short or has no clear pitch (drums)."""
+    import numpy as np
+
+    start = min(len(data) // 4, int(0.15 * rate))
+    seg = np.asarray(data[start:start + rate], dtype=np.float64)
+    if len(seg) < int(0.1 * rate):
+        return None
+    seg = seg * np.hanning(len(seg))
+    n = 1 << (8 * len(seg) - 1).bit_length()
+    spec = np.log(np.abs(np.fft.rfft(seg, n)) + 1e-9)
+    f0 = 440.0 * 2.0 ** ((midi - 69) / 12.0)
+    cents = np.arange(-60, 61)
+    score = np.zeros(len(cents))
+    for k in range(1, 5):
+        bins = np.round(k * f0 * 2.0 ** (cents / 1200.0) * n / rate).astype(int)
+        if bins[-1] >= len(spec):
+            break
+        score += spec[bins]
+    best = int(np.argmax(score))
+    if best in (0, len(cents) - 1):
+        return None  # at the edge of the search: no reliable answer
+    return float(cents[best])
 
 
 def zone_record(sf: SoundFont, gens: dict, pgens: dict, files: dict, out: Path) -> dict:
@@ -109,8 +135,18 @@ def zone_record(sf: SoundFont, gens: dict, pgens: dict, files: dict, out: Path) 
     tune = s.correction + 100 * (gens.get(GEN_COARSE, 0) + pgens.get(GEN_COARSE, 0)) \
         + gens.get(GEN_FINE, 0) + pgens.get(GEN_FINE, 0)
     fc = gens.get(GEN_FILTER_FC, 13500) + pgens.get(GEN_FILTER_FC, 0)
+    pcm, _ = soundfile.read(out / name, dtype="float32")
+    pcm = pcm if pcm.ndim == 1 else pcm.mean(axis=1)
+    if loop is not None:  # measure what a held note plays: the sample, then its loop repeated
+        import numpy as np
+        reps = int(1.4 * s.rate / (loop[1] - loop[0])) + 1
+        pcm = np.concatenate([pcm[:loop[1]], np.tile(pcm[loop[0]:loop[1]], reps)])
+    off = measured_cents(pcm, s.rate, root - tune / 100.0)  # the raw recording before tuning
     return {
         "file": name, "frames": frames, "rate": s.rate,
+        # the measured deviation of the recording once the font's tuning is applied: the sampler
+        # corrects it (a few of FluidR3's samples sit 20-50 cents off their nominal pitch)
+        "measured_cents": None if off is None else round(off, 1),
         "keys": list(gens.get(GEN_KEYRANGE, (0, 127))),
         "vel": list(pgens.get(GEN_VELRANGE) or gens.get(GEN_VELRANGE) or (0, 127)),
         "root": int(root), "tune_cents": int(tune), "loop": loop,

@@ -21,7 +21,7 @@ import numpy as np
 from addmusic.engine.styles import DEFAULT_STYLE, LABELS
 
 from . import mix
-from .arrange import STING_BELOW_S, arrange, plan_length
+from .arrange import STING_BELOW_S, build_bars, plan_length
 from .recipes import RECIPES, Recipe
 from .score import ROLES, Score
 
@@ -50,6 +50,7 @@ class Composition:
     tonic: int = 0  # pitch class of the key
     mode: str = "major"
     levels: dict[str, float] = field(default_factory=dict)  # role -> level used, 0..1
+    bar_energy: list[float] = field(default_factory=list)  # the energy curve, one value per bar
 
     @property
     def duration(self) -> float:
@@ -89,7 +90,7 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     tempo, body_beats = plan_length(total / sr, recipe, rng, bpm)
     sting = total / sr < STING_BELOW_S
     key_root = int(rng.choice(recipe.roots))
-    bars = arrange(recipe, body_beats, energy, rng)
+    bars = build_bars(recipe, body_beats, energy, rng)
     score = Score(recipe, key_root, tempo, sr, levels, rng)
     beat = 60.0 / tempo
     score.body_end = body_beats * beat
@@ -120,6 +121,7 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
         samples=np.ascontiguousarray(dry.T), sample_rate=sr, tempo=round(tempo, 3), beats=beats,
         downbeats=downbeats, sections=sections, hits=sorted(set(score.hits)), style=recipe.key,
         key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
+        bar_energy=[round(b.energy, 3) for b in bars],
     )
 
 

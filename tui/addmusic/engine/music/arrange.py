@@ -76,6 +76,13 @@ def _section_plan(n_bars: int) -> list[tuple[str, int]]:
     cycle = ("main", "lift", "breakdown", "main", "lift")
     k = 0
     while left > 0:
+        if left <= 6:
+            out.append(("final", left))
+            break
+        if left < 12:
+            before = {"intro": "main", "main": "lift", "lift": "breakdown", "breakdown": "main"}[out[-1][0]]
+            out += [(before, left - 4), ("final", 4)]
+            break
         kind = cycle[k % len(cycle)]
         size = 4 if kind == "breakdown" else 8
         if kind == "breakdown" and left <= 12:
@@ -90,7 +97,7 @@ def _section_plan(n_bars: int) -> list[tuple[str, int]]:
     return out
 
 
-def arrange(recipe: Recipe, body_beats: int, energy: str | None, rng: np.random.Generator) -> list[Bar]:
+def build_bars(recipe: Recipe, body_beats: int, energy: str | None, rng: np.random.Generator) -> list[Bar]:
     n_bars = -(-body_beats // 4)
     if n_bars == 0:
         return []
@@ -109,7 +116,7 @@ def arrange(recipe: Recipe, body_beats: int, energy: str | None, rng: np.random.
             chords = chords[2:] + chords[:2]
         base = recipe.energy[kind]
         for b in range(size):
-            e = base + (0.06 * b / max(size - 1, 1) if kind in ("lift", "final") else 0.0)
+            e = min(1.0, base + (0.06 * b / max(size - 1, 1) if kind in ("lift", "final") else 0.0))
             bars.append(Bar(degree=chords[b % len(chords)], energy=e, kind=kind, section=si, index=b,
                             size=size, repeat=rep,
                             fill=(b == size - 1 and si < len(plan) - 1 and size >= 4)
@@ -117,7 +124,7 @@ def arrange(recipe: Recipe, body_beats: int, energy: str | None, rng: np.random.
     total = len(bars)
     for i, bar in enumerate(bars):
         if energy == "calm":
-            bar.energy = 0.25 + 0.6 * (bar.energy - 0.3)
+            bar.energy = 0.2 + 0.5 * (bar.energy - 0.3)
         elif energy == "high":
             bar.energy = min(1.0, bar.energy + 0.25)
         elif energy == "build":

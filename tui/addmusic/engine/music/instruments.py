@@ -37,7 +37,6 @@ VOICES: dict[str, Voice] = {
     "brass": Voice("sample", "brass", 0.0, 0.03, 0.25, 150.0),
     "flute": Voice("sample", "flute", 0.0, 0.03, 0.2, 200.0),
     "saw_lead": Voice("sample", "saw_lead", -2.0, 0.005, 0.15, 200.0),
-    "warm_pad": Voice("sample", "warm_pad", 0.0, 0.3, 1.0, 150.0),
     "fm_keys": Voice("synth", "fm_keys", 0.0, highpass=110.0),
     "supersaw": Voice("synth", "supersaw", -1.0, highpass=150.0),
     "pad": Voice("synth", "pad", -1.0, highpass=150.0),

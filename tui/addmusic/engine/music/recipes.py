@@ -145,7 +145,7 @@ RECIPES: dict[str, Recipe] = {
             Part("melody", "melody", "flute", "", 74, 0.6, -4.0, 0.2, 0.25),
         ),
         energy={"intro": 0.4, "main": 0.65, "lift": 0.85, "breakdown": 0.45, "final": 0.95},
-        swing=0.55, humanize_ms=7.0, reverb_s=1.3, wet=0.15, melody_density=0.5,
+        swing=0.55, humanize_ms=7.0, reverb_s=1.3, wet=0.15, melody_density=0.5, presence_db=3.0,
     ),
     "electronic": Recipe(
         key="electronic", tempo=(120.0, 128.0), mode="minor",
@@ -178,7 +178,7 @@ RECIPES: dict[str, Recipe] = {
             "fill": {"kick": "X.......X.x.....", "rim": "....x.....x.x.x.", "shaker": "x.x.x.x........."},
         },
         parts=(
-            Part("harmony", "block", "warm_pad", "x---------------", 60, 0.0, -6.0, 0.0, 0.35, double=True),
+            Part("harmony", "block", "pad", "x---------------", 60, 0.0, -6.0, 0.0, 0.35, double=True),
             Part("harmony", "arp", "epiano", "0...1...2...1...", 67, 0.0, -1.0, -0.35, 0.3,
                  alt="0...1...2.3.1..."),
             Part("bass", "bass", "electric_bass", "R-------R---5---", 40, 0.4, -1.0, 0.0, 0.0),
@@ -186,7 +186,7 @@ RECIPES: dict[str, Recipe] = {
         ),
         energy={"intro": 0.35, "main": 0.55, "lift": 0.7, "breakdown": 0.4, "final": 0.75},
         swing=0.54, humanize_ms=7.0, reverb_s=2.2, wet=0.25, melody_density=0.35, calm=True,
-        drum_level_db=-3.0, presence_db=7.0, low_db=-5.0,
+        drum_level_db=-3.0, presence_db=8.0, low_db=-5.0,
     ),
     "piano": Recipe(
         key="piano", tempo=(64.0, 80.0), mode="minor",
@@ -259,7 +259,7 @@ RECIPES: dict[str, Recipe] = {
             Part("melody", "melody", "brass", "", 70, 0.85, -9.0, -0.25, 0.25),
         ),
         energy={"intro": 0.4, "main": 0.65, "lift": 0.85, "breakdown": 0.45, "final": 0.9},
-        swing=0.64, humanize_ms=7.0, reverb_s=1.5, wet=0.16, melody_density=0.6,
+        swing=0.64, humanize_ms=7.0, reverb_s=1.5, wet=0.16, melody_density=0.6, presence_db=3.0,
     ),
     "corporate": Recipe(
         key="corporate", tempo=(100.0, 118.0), mode="major",
@@ -288,7 +288,7 @@ RECIPES: dict[str, Recipe] = {
         grooves={"main": {}, "lift": {"shaker": "x...x...x...x..."}, "break": {}, "fill": {}},
         parts=(
             Part("harmony", "block", "pad", "x---------------", 60, 0.0, -3.0, -0.35, 0.5),
-            Part("harmony", "block", "warm_pad", "x---------------", 55, 0.0, -8.0, 0.3, 0.5),
+            Part("harmony", "block", "pad", "x---------------", 55, 0.0, -8.0, 0.3, 0.5),
             Part("harmony", "arp", "vibes", "0...1...2...1...", 79, 0.0, 1.0, 0.45, 0.5,
                  alt="0...2...1...3..."),
             Part("bass", "bass", "sub", "R---------------", 36, 0.4, -4.0, 0.0, 0.0),
@@ -296,7 +296,7 @@ RECIPES: dict[str, Recipe] = {
         ),
         energy={"intro": 0.3, "main": 0.5, "lift": 0.65, "breakdown": 0.35, "final": 0.7},
         humanize_ms=10.0, reverb_s=3.5, wet=0.35, melody_density=0.25, calm=True, drum_level_db=-6.0,
-        presence_db=7.0, low_db=-6.0,
+        presence_db=9.0, low_db=-8.0,
     ),
 }
 

@@ -32,6 +32,7 @@ class Zone:
     loop: tuple[int, int] | None
     filter_hz: float | None
     attenuation_db: float
+    measured_cents: float = 0.0  # the recording's own detuning, measured at extraction
 
 
 def _folder():
@@ -45,7 +46,8 @@ def index() -> dict:
 
 def _zones(raw: list[dict]) -> list[Zone]:
     return [Zone(z["file"], z["rate"], tuple(z["keys"]), tuple(z["vel"]), z["root"], z["tune_cents"],
-                 tuple(z["loop"]) if z["loop"] else None, z["filter_hz"], z["attenuation_db"]) for z in raw]
+                 tuple(z["loop"]) if z["loop"] else None, z["filter_hz"], z["attenuation_db"],
+                 z.get("measured_cents") or 0.0) for z in raw]
 
 
 @cache
@@ -102,7 +104,8 @@ def play(zone: Zone, midi: float, sr: int, gate_s: float, *, attack_s: float = 0
     """Render one note from ``zone``: pitched by resampling, looped while held, enveloped."""
     cutoff = None if zone.filter_hz is None else zone.filter_hz * cutoff_scale
     src = _filtered(zone.file, zone.rate, None if cutoff is None else round(cutoff, 1), highpass)
-    semis = midi - zone.root - zone.tune_cents / 100.0
+    # SF2: the tuning adds to the pitch played; the measured detuning of the recording is removed
+    semis = midi - zone.root + (zone.tune_cents - zone.measured_cents) / 100.0
     step = 2.0 ** (semis / 12.0) * zone.rate / sr  # source frames per output frame
     gate = max(1, int(round(gate_s * sr)))
     n = gate + int(release_s * sr)  # the release reaches -60 dB at release_s

@@ -61,6 +61,7 @@ class Score:
         self.hits: list[float] = []
         self.body_end = 0.0
         self.motifs: dict[str, Motif] = {}
+        self.dynamics = 1.0  # the current bar's level from the energy curve
 
     # -------------------------------------------------------------- timing and adding
     def when(self, bar: int, s: float) -> float:
@@ -77,7 +78,7 @@ class Score:
         if humanize and self.r.humanize_ms:
             jitter = min(0.02, max(-0.02, float(self.rng.normal(0.0, self.r.humanize_ms / 2000.0))))
             t = max(0.0, t + jitter)
-        g = level * 10.0 ** (gain_db / 20.0)
+        g = level * self.dynamics * 10.0 ** (gain_db / 20.0)
         onset = int(round(t * self.sr))
         if double:
             # the part twice, a few ms apart on opposite sides: wide, like a double-tracked take
@@ -96,12 +97,15 @@ class Score:
 
     # -------------------------------------------------------------- parts
     def play_bar(self, bi: int, bar: Bar) -> None:
+        # the energy curve is heard in level too: 7 dB from the quietest bar to the fullest
+        self.dynamics = 10.0 ** (7.0 * (bar.energy - 1.0) / 20.0)
         pcs = chord_pcs(self.r, self.root, bar.degree)
         limit = bar.beats * 4
         for pi, part in enumerate(self.r.parts):
             if bar.energy < part.min_energy:
                 continue
-            rhythm = part.lift if part.lift and bar.kind in ("lift", "final") else part.rhythm
+            lifted = bar.kind in ("lift", "final") or bar.energy >= 0.88
+            rhythm = part.lift if part.lift and lifted else part.rhythm
             if part.alt and bi % 2 == 1 and (bar.kind in ("lift", "final") or self.rng.random() < 0.5):
                 rhythm = part.alt
             if part.play == "melody":
@@ -115,7 +119,10 @@ class Score:
                 gate = length * self.step * 0.95
                 t = self.when(bi, s)
                 if part.play == "bass":
-                    self.add(t, self.inst.note(part.instrument, self.bass_note(ch, pcs, part.center), vel, gate),
+                    # a tonic pedal under the intro: the key is heard before the harmony moves
+                    bass_pcs = [self.root % 12, (self.root + MODES[self.r.mode][2]) % 12, (self.root + 7) % 12] \
+                        if bar.kind == "intro" else pcs
+                    self.add(t, self.inst.note(part.instrument, self.bass_note(ch, bass_pcs, part.center), vel, gate),
                              "bass", part.level_db, part.pan, part.send)
                 elif part.play == "arp":
                     chord = voice(chord_pcs(self.r, self.root, bar.degree), part.center,
@@ -183,9 +190,12 @@ class Score:
             pitch = register[i]
             if s % 8 == 0:
                 pitch = min((r for r in register if r % 12 in pcs), key=lambda r: abs(r - pitch))
-            if bar.index == bar.size - 1 and s2 == last_step:
-                pitch = min((r for r in register if r % 12 == pcs[0]), key=lambda r: abs(r - pitch))
-                length = 16 - s
+            if s2 == last_step:
+                # phrases end at home: on the tonic when the chord holds it, else on the chord's root
+                home = self.root % 12 if self.root % 12 in pcs else pcs[0]
+                pitch = min((r for r in register if r % 12 == home), key=lambda r: abs(r - pitch))
+                if bar.index == bar.size - 1:
+                    length = 16 - s
             cur = pitch
             vel = self.velocity(bar, s % 4 == 0) * 0.95
             self.add(self.when(bi, s), self.inst.note(part.instrument, pitch, vel,
@@ -200,6 +210,12 @@ class Score:
         if bar.energy < 0.38:
             return
         kind = {"intro": "break", "main": "main", "lift": "lift", "final": "lift", "breakdown": "break"}[bar.kind]
+        if bar.energy < 0.6:
+            kind = "break"  # quiet passages (and "calmer") get the sparse groove
+        elif bar.energy < 0.8 and kind == "lift":
+            kind = "main"
+        elif bar.energy >= 0.88:
+            kind = "lift"  # and loud ones ("more energy") the busy one
         groove = self.r.grooves["fill"] if bar.fill and self.r.grooves["fill"] else self.r.grooves[kind]
         limit = bar.beats * 4
         for name, pattern in groove.items():
