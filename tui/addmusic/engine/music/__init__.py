@@ -38,7 +38,7 @@ __all__ = ["STYLES", "Composition", "compose", "peaks", "style_label", "write_wa
 class Composition:
     """Rendered music plus what the renderer needs to sync to it."""
 
-    samples: np.ndarray  # (n, 2) float32, mastered
+    samples: np.ndarray  # (n, 2) float32, mastered (a column-major view: index it, do not assume C order)
     sample_rate: int
     tempo: float  # bpm
     beats: list[float]  # every beat of the body, then the final chord's onset (seconds)
@@ -112,13 +112,18 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     del send
     power = mix.tone_and_power(dry, sr, recipe.presence_db, recipe.low_db)
     comp_gain = mix.bus_compress(dry, sr)
-    power *= np.square(comp_gain)
+    np.square(comp_gain, out=comp_gain)
+    power *= comp_gain
     del comp_gain
-    mix.master(dry, sr, power, TARGET_LUFS, CEILING_DBTP, _fade(total, sr, tail_s, sting))
+    fade = _fade(total, sr, tail_s, sting)
+    power_ref = [power]
+    del power  # master drops it before its last pass: a long piece needs every megabyte
+    mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade)
     beats = [round(i * beat, 6) for i in range(body_beats + 1)]
     downbeats = [round(i * 4 * beat, 6) for i in range(len(bars))]
     return Composition(
-        samples=np.ascontiguousarray(dry.T), sample_rate=sr, tempo=round(tempo, 3), beats=beats,
+        # (n, 2) as a view of the (2, n) bus: no second copy of a long piece
+        samples=dry.T, sample_rate=sr, tempo=round(tempo, 3), beats=beats,
         downbeats=downbeats, sections=sections, hits=sorted(set(score.hits)), style=recipe.key,
         key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
         bar_energy=[round(b.energy, 3) for b in bars],

@@ -61,16 +61,25 @@ def k_weighted_power(x: np.ndarray, sr: int) -> np.ndarray:
     return power
 
 
-def integrated(power: np.ndarray, sr: int) -> float:
+def integrated(power: np.ndarray, sr: int, gain: np.ndarray | None = None, scale: float = 1.0) -> float:
     """Gated integrated loudness (LUFS) from ``k_weighted_power``: 400 ms blocks every 100 ms,
-    absolute gate -70 LUFS, relative gate -10 LU."""
+    absolute gate -70 LUFS, relative gate -10 LU. ``gain`` (per sample) and ``scale`` give the
+    loudness of the signal after those gains, without a full-length temporary."""
     step = int(round(0.1 * sr))
     n_sub = len(power) // step
     if n_sub < 4:
-        z = np.array([float(power.mean()) if len(power) else 0.0])
+        p = power if gain is None else power * np.square(gain)
+        z = np.array([float(p.mean()) * scale if len(p) else 0.0])
     else:
-        sub = power[: n_sub * step].reshape(n_sub, step).mean(axis=1, dtype=np.float64)
-        z = np.convolve(sub, np.full(4, 0.25), mode="valid")
+        sub = np.empty(n_sub, np.float64)
+        rows = max(1, (1 << 20) // step)
+        for r in range(0, n_sub, rows):
+            e = min(n_sub, r + rows)
+            p = power[r * step:e * step]
+            if gain is not None:
+                p = p * np.square(gain[r * step:e * step])
+            sub[r:e] = p.reshape(e - r, step).mean(axis=1, dtype=np.float64)
+        z = np.convolve(sub * scale, np.full(4, 0.25), mode="valid")
     loud = -0.691 + 10.0 * np.log10(np.maximum(z, 1e-20))
     keep = z[loud > -70.0]
     if not len(keep):
@@ -109,7 +118,9 @@ def true_peak(x: np.ndarray, floor: float = 0.6) -> float:
     """True peak (linear, 4x oversampled) over all channels; only samples near the top are
     oversampled (inter-sample overs exceed the neighbouring samples by a few dB at most)."""
     x = x if x.ndim == 2 else x[:, None]
-    a = np.abs(x).max(axis=1)
+    a = np.abs(x[:, 0])
+    for c in range(1, x.shape[1]):  # column by column: no full-size (n, channels) temporary
+        np.maximum(a, np.abs(x[:, c]), out=a)
     top = float(a.max()) if len(a) else 0.0
     near = a >= top * floor
     near[:-1] |= near[1:]  # the stretch before a loud sample too

@@ -200,14 +200,16 @@ def limiter_gain(peak: np.ndarray, ceiling: float, sr: int) -> np.ndarray:
     return _block_gain_to_samples(gb.astype(F32), blk, total)
 
 
-def master(x: np.ndarray, sr: int, power: np.ndarray, target_lufs: float, ceiling_dbtp: float,
+def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: float, ceiling_dbtp: float,
            fade: np.ndarray | None) -> None:
     """Level ``x`` in place to ``target_lufs`` integrated with true peak under ``ceiling_dbtp``.
 
-    ``power`` is the K-weighted power of ``x``. Limiting lowers the loudness, so the gain is
-    solved for: the limited loudness is the power times the squared gains (a gain that moves
-    slowly next to the K filter's memory commutes with it), a few rounds, then checked."""
+    ``power_ref`` holds the K-weighted power of ``x`` (in a list, so it can be freed here).
+    Limiting lowers the loudness, so the gain is solved for: the limited loudness is the power
+    times the squared gains (a gain that moves slowly next to the K filter's memory commutes
+    with it), a few rounds, then checked."""
     ceiling = 10.0 ** ((ceiling_dbtp - 0.15) / 20.0)  # a little margin for the gain ramps
+    power = power_ref.pop()
     if fade is not None:
         power[len(power) - len(fade):] *= fade * fade
     base = loudness.integrated(power, sr)
@@ -222,14 +224,16 @@ def master(x: np.ndarray, sr: int, power: np.ndarray, target_lufs: float, ceilin
     for _ in range(5):
         a = 10.0 ** (gain_db / 20.0)
         g = limiter_gain(peak * F32(a), ceiling, sr)
-        level = loudness.integrated(power * np.square(g) * F32(a * a), sr)
+        level = loudness.integrated(power, sr, g, a * a)
         if abs(level - target_lufs) < 0.03:
             break
         gain_db += target_lufs - level
+    del power
     g *= F32(10.0 ** (gain_db / 20.0))
     if fade is not None:
         g[len(g) - len(fade):] *= fade
     x *= g[None, :]
+    del g, peak
     over = loudness.true_peak(x.T, floor=0.85) / (10.0 ** (ceiling_dbtp / 20.0))
     if over > 0.999:  # the ramps let a peak through: trim the whole piece, never clip
         x *= F32(0.999 / over)
