@@ -1,4 +1,4 @@
-"""The `addmusic-tui` command: the app (default), `run`, `credits`, `collect`, `engine`.
+"""The `addmusic-tui` command: the app (default), `run`, `credits`, `collect`, `engine`, `music`.
 
 Exit codes: 0 success, 1 failure (one line on stderr says why), 2 bad usage, 130 Ctrl+C.
 Reply text goes to stdout as it streams; notices and progress go to stderr.
@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from . import __version__
 from .config import CLOUD_URL, Settings, load_settings
 
-SUBCOMMANDS = ("run", "credits", "collect", "engine")
+SUBCOMMANDS = ("run", "credits", "collect", "engine", "music")
 
 
 class Interrupted(Exception):
@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Add music to video clips by typing what you want. Runs offline on a local engine by "
                     "default; --cloud uses NemoVideo.",
         epilog="commands: run (headless job), credits (print balance), collect (save renders left "
-               "running), engine (run the local engine in the foreground). `addmusic-tui COMMAND --help`.",
+               "running), engine (run the local engine in the foreground), music (render one piece of "
+               "music to a WAV). `addmusic-tui COMMAND --help`.",
     )
     parser.add_argument("--version", action="version", version=f"addmusic-tui {__version__}")
     _backend_options(parser)
@@ -349,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
         for problem in settings.problems:  # the app says these in its chat
             print(problem, file=sys.stderr)
         command = argv.pop(0)
+        if command == "music":
+            from .music_cli import main as music_main
+
+            return music_main(argv)
         args = build_subparser(command).parse_args(argv)
         if command == "engine":
             return cmd_engine(args, settings)

@@ -43,8 +43,12 @@ class TurnResult:
         return {"addmusic": {"unmatched": self.unmatched, "history": self.history}}
 
 
+# Bumped whenever the composer's output changes, so a cached piece from an older composer is never reused.
+COMPOSER_VERSION = 2
+
+
 def _cache_key(style: str, seed: int, needed: int, options: dict[str, Any]) -> str:
-    raw = json.dumps([style, seed, needed, options], sort_keys=True)
+    raw = json.dumps([COMPOSER_VERSION, style, seed, needed, options], sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 

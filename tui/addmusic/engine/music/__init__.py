@@ -1,0 +1,189 @@
+"""The composer: original background music of an exact length, from sampled instruments
+(a vendored FluidR3Mono subset, see tools/extract_samples.py) and band-limited synthesis.
+
+``compose`` picks a tempo and a bar count for the length, arranges sections that build (intro,
+main, lift, breakdown, final) with two motifs and varied repeats, renders every note into a
+stereo bus with a full-rate reverb, compresses it and masters it to -14 LUFS integrated with a
+true peak at or under -1 dBTP. The result carries the beat grid, section starts and accent hits
+the renderer syncs cuts to. Style keys come from ``engine/styles.py``; each has one recipe in
+``recipes.py``.
+"""
+
+from __future__ import annotations
+
+import wave
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from addmusic.engine.styles import DEFAULT_STYLE, LABELS
+
+from . import mix
+from .arrange import STING_BELOW_S, build_bars, plan_length
+from .recipes import RECIPES, Recipe
+from .score import ROLES, Score
+
+STYLES: dict[str, Recipe] = RECIPES
+ENERGIES = ("calm", "normal", "high", "build")
+TARGET_LUFS = -14.0
+CEILING_DBTP = -1.0
+F32 = np.float32
+
+__all__ = ["STYLES", "Composition", "compose", "peaks", "style_label", "write_wav"]
+
+
+@dataclass
+class Composition:
+    """Rendered music plus what the renderer needs to sync to it."""
+
+    samples: np.ndarray  # (n, 2) float32, mastered (a column-major view: index it, do not assume C order)
+    sample_rate: int
+    tempo: float  # bpm
+    beats: list[float]  # every beat of the body, then the final chord's onset (seconds)
+    downbeats: list[float]  # the first beat of every bar
+    sections: list[tuple[float, str]]  # (start, intro|main|lift|breakdown|final|ending)
+    hits: list[float]  # accents: crashes at section starts, the final chord
+    style: str = DEFAULT_STYLE
+    key: str = ""  # e.g. "D minor"
+    tonic: int = 0  # pitch class of the key
+    mode: str = "major"
+    levels: dict[str, float] = field(default_factory=dict)  # role -> level used, 0..1
+    bar_energy: list[float] = field(default_factory=list)  # the energy curve, one value per bar
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+_NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+def style_label(style: str) -> str:
+    return LABELS.get(style) or style.replace("_", " ").title()
+
+
+def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 48000,
+            bpm: float | None = None, energy: str | None = None,
+            layers: dict[str, int] | None = None) -> Composition:
+    """Compose, mix and master ``duration_s`` seconds in ``style`` (unknown styles: the default).
+
+    Deterministic for the same arguments. ``bpm`` is honoured as asked; ``energy`` is one of
+    calm / normal / high / build; ``layers`` maps drums / bass / harmony / melody to 0-100.
+    """
+    if not duration_s or duration_s <= 0:
+        raise ValueError("duration must be positive")
+    if energy not in (None, *ENERGIES):
+        raise ValueError(f"energy must be one of {', '.join(ENERGIES)}")
+    if bpm is not None and not 30 <= bpm <= 300:
+        raise ValueError("bpm must be between 30 and 300")
+    recipe = RECIPES.get(style) or RECIPES[DEFAULT_STYLE]
+    levels = {role: 1.0 for role in ROLES}
+    for role, level in (layers or {}).items():
+        if role not in levels:
+            raise ValueError(f"unknown layer {role!r}: use {', '.join(ROLES)}")
+        levels[role] = float(np.clip(level, 0, 100)) / 100.0
+    sr = int(sample_rate)
+    total = int(round(duration_s * sr))
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(recipe.key.encode())])
+    tempo, body_beats = plan_length(total / sr, recipe, rng, bpm)
+    sting = total / sr < STING_BELOW_S
+    key_root = int(rng.choice(recipe.roots))
+    bars = build_bars(recipe, body_beats, energy, rng)
+    score = Score(recipe, key_root, tempo, sr, levels, rng)
+    beat = 60.0 / tempo
+    score.body_end = body_beats * beat
+    tail_s = total / sr - score.body_end
+    sections: list[tuple[float, str]] = []
+    for bi, bar in enumerate(bars):
+        if bar.index == 0:
+            sections.append((round(bi * 4 * beat, 4), bar.kind))
+        score.play_bar(bi, bar)
+        score.drums(bi, bar, bars[bi + 1].kind if bi + 1 < len(bars) else None)
+    score.ending(tail_s, sting)
+    sections.append((round(score.body_end, 4), "ending"))
+    ir = mix.reverb_ir(recipe.reverb_s, sr, np.random.default_rng(rng.integers(2**32)))
+    score.events.sort(key=lambda ev: ev.onset)
+    dry, send = mix.render(score.events, total)
+    if recipe.texture == "vinyl":
+        _vinyl(dry, sr, np.random.default_rng(rng.integers(2**32)))
+    mix.add_reverb(dry, send, ir, recipe.wet * 2.5)
+    del send
+    power = mix.tone_and_power(dry, sr, recipe.presence_db, recipe.low_db)
+    comp_gain = mix.bus_compress(dry, sr)
+    np.square(comp_gain, out=comp_gain)
+    power *= comp_gain
+    del comp_gain
+    fade = _fade(total, sr, tail_s, sting)
+    power_ref = [power]
+    del power  # master drops it before its last pass: a long piece needs every megabyte
+    mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade)
+    beats = [round(i * beat, 6) for i in range(body_beats + 1)]
+    downbeats = [round(i * 4 * beat, 6) for i in range(len(bars))]
+    return Composition(
+        # (n, 2) as a view of the (2, n) bus: no second copy of a long piece
+        samples=dry.T, sample_rate=sr, tempo=round(tempo, 3), beats=beats,
+        downbeats=downbeats, sections=sections, hits=sorted(set(score.hits)), style=recipe.key,
+        key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
+        bar_energy=[round(b.energy, 3) for b in bars],
+    )
+
+
+def _fade(total: int, sr: int, tail_s: float, sting: bool) -> np.ndarray:
+    """The ring-out's fade: the chord decays on its own, this makes the last half second at
+    least 40 dB down and the final sample exactly zero."""
+    n = min(total, max(2, int(tail_s * sr)))
+    t = np.linspace(0.0, 1.0, n, dtype=np.float64)
+    if sting:
+        shape = np.cos(t * np.pi / 2) ** 2
+    else:
+        end_quiet = max(0.0, 1.0 - 0.5 / max(tail_s, 0.5))  # where the last 0.5 s begins
+        shape = np.where(t < end_quiet, 10.0 ** (-45.0 / 20.0 * t / max(end_quiet, 1e-6)), 0.0056)
+        shape *= np.cos(t * np.pi / 2)
+    shape[-1] = 0.0
+    return shape.astype(F32)
+
+
+def _vinyl(dry: np.ndarray, sr: int, rng: np.random.Generator) -> None:
+    """Lo-fi texture: sparse clicks and a quiet, dark hiss."""
+    n = dry.shape[1]
+    hiss = rng.standard_normal(n).astype(F32)
+    hiss = np.convolve(hiss, np.ones(8, F32) / 8, mode="same") * F32(0.0025)
+    pos = rng.integers(0, n - 2, int(rng.poisson(2.5 * n / sr)))
+    amp = rng.uniform(-0.04, 0.04, len(pos)).astype(F32)
+    hiss[pos] += amp
+    hiss[pos + 1] += amp * F32(0.5)
+    dry += hiss[None, :]
+
+
+def write_wav(path: str | Path, comp: Composition) -> None:
+    """Write 16-bit PCM stereo with the standard library (ffmpeg reads it without surprises)."""
+    data = comp.samples
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(comp.sample_rate)
+        step = 1 << 20
+        for s in range(0, len(data), step):
+            block = np.clip(data[s:s + step], -1.0, 1.0) * 32767.0
+            w.writeframes(np.round(block).astype("<i2").tobytes())
+
+
+def peaks(samples: np.ndarray, n: int = 120) -> list[int]:
+    """``n`` waveform bars, each the max absolute sample in its bucket as 0-100 % of full scale."""
+    if n <= 0:
+        return []
+    x = np.asarray(samples)
+    if x.ndim == 1:
+        x = x[:, None]
+    total = len(x)
+    if total == 0:
+        return [0] * n
+    edges = np.minimum(np.linspace(0, total, n + 1).astype(np.int64)[:-1], total - 1)
+    level = np.zeros(n)
+    for c in range(x.shape[1]):
+        col = x[:, c]
+        level = np.maximum(level, np.maximum.reduceat(col, edges))
+        level = np.maximum(level, -np.minimum.reduceat(col, edges))
+    return [int(v) for v in np.clip(np.round(level * 100.0), 0, 100)]
