@@ -209,6 +209,10 @@ def sse(payload: dict[str, Any]) -> bytes:
 HEARTBEAT = b": heartbeat\n\n"
 
 
+def _event_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
 async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
                       quiet: bool) -> AsyncIterator[bytes]:
     """Heartbeats while `work` runs, then a call and response per edit, the reply as partial
@@ -227,12 +231,17 @@ async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
         log.exception("chat turn failed")
         yield sse({"error": f"The engine could not apply that: {exc}"})
         return
+    # As ADK does: each model reply has one event id shared by all its events (the text reply's
+    # partial chunks and its final event), and a new reply has a new id; a tool's response is an
+    # event of its own.
     for i, (tool, args, outcome) in enumerate(result.calls):
         call_id = f"call_{i}"
-        yield sse(adk_event(invocation, [call_part(call_id, tool, args)]))
-        yield sse(adk_event(invocation, [response_part(call_id, tool, {"status": "ok", "result": outcome})]))
+        yield sse(adk_event(invocation, [call_part(call_id, tool, args)], event_id=_event_id()))
+        yield sse(adk_event(invocation, [response_part(call_id, tool, {"status": "ok", "result": outcome})],
+                            event_id=_event_id()))
+    reply_id = _event_id()
     if quiet:
-        final = adk_event(invocation, [], turn_complete=True)
+        final = adk_event(invocation, [], turn_complete=True, event_id=reply_id)
         final["customMetadata"] = result.metadata
         yield sse(final)
         return
@@ -240,8 +249,8 @@ async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
     chunk_size = 4
     for i in range(0, len(words), chunk_size):
         piece = " ".join(words[i:i + chunk_size]) + (" " if i + chunk_size < len(words) else "")
-        yield sse(adk_event(invocation, [text_part(piece)], partial=True))
+        yield sse(adk_event(invocation, [text_part(piece)], partial=True, event_id=reply_id))
         await asyncio.sleep(0)
-    final = adk_event(invocation, [text_part(result.reply)], turn_complete=True)
+    final = adk_event(invocation, [text_part(result.reply)], turn_complete=True, event_id=reply_id)
     final["customMetadata"] = result.metadata
     yield sse(final)
