@@ -16,7 +16,7 @@ EXACT: dict[str, tuple[str, ...]] = {
                "feel-good", "uplifting", "sunny", "bouncy", "playful", "lively", "hype", "hyped", "energetic", "欢快", "开心", "快乐", "活泼",
                "轻快", "阳光", "愉快", "流行", "喜庆", "俏皮"),
     "lofi": ("lofi", "lo-fi", "chillhop", "chill hop", "chill beats", "chill beat", "study", "低保真"),
-    "cinematic": ("cinematic", "epic", "orchestral", "orchestra", "dramatic", "trailer", "film score", "movie",
+    "cinematic": ("cinematic", "epic", "orchestral", "orchestra", "dramatic", "trailer", "film score", "movie music", "movie soundtrack", "movie score", "movie trailer",
                   "heroic", "grand", "史诗", "电影", "电影感", "大片", "大气", "管弦", "震撼", "宏大", "激昂"),
     "acoustic": ("acoustic", "guitar", "folk", "unplugged", "吉他", "民谣", "原声吉他"),
     "electronic": ("electronic", "electro", "edm", "techno", "dance", "synth", "club", "电子", "电音", "舞曲"),

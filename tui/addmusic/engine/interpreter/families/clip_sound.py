@@ -12,7 +12,7 @@ from ..replies import say
 from ..vocab import NUM
 
 CLIP = (r"(?:\b(?:original|orignal|orginal|origional|clip'?s?|video'?s?|camera|own|natural|live|source)\s+(?:audio|sound|volume|noise)\b|"
-        r"\bclip (?:itself|audio|sound)\b|\b(?:sound|audio)\s+(?:from|of|in|on)\s+(?:the\s+|my\s+|this\s+)?(?:video|clip|footage)\b|\bthe clip$|\bthe original$|\bmute the (?:clip|video)\b|\bwind noise\b|\bmy (?:own )?voice\b|\bambient sound\b|原声|原音|原始声音|视频声音|现场声|视频的声音)")
+        r"\bclip (?:itself|audio|sound)\b|\b(?:lower|raise|turn|set|bring|drop|reduce|put)\s+(?:down\s+|up\s+)?the (?:clip|video)\s+(?:down\s+|up\s+)?(?:to|at)\s+\d+(?:\.\d+)?(?![\d.]*s\b)|\b(?:sound|audio)\s+(?:from|of|in|on)\s+(?:the\s+|my\s+|this\s+)?(?:video|clip|footage)\b|\bthe clip$|\bthe original$|\bmute the (?:clip|video)\b|\bwind noise\b|\bmy (?:own )?voice\b|\bambient sound\b|原声|原音|原始声音|视频声音|现场声|视频的声音)")
 
 
 def _set_clip(c: Clause, d: Draft, volume: int, key: str) -> Outcome:

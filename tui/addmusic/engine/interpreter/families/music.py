@@ -354,6 +354,8 @@ def _b_faster(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 def _b_timing(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     tool = "set_music_span"
+    if re.search(r"\b(?:drops|hits|goes|is|was|sounds)\b", c.t):
+        return None  # "the beat drops at 0:05" says something about the music; it asks nothing
     if "%" in c.t or re.search(rf"\b(?:turn|crank|bring|push|pump)\b.*\bup to\s+{NUM}(?![\d.]*\s*s\b)", c.t):
         return None  # "turn the music up to 60%" / "up to 80" is a volume
     if (no := _need_music(c, d, tool)) is not None:
