@@ -133,8 +133,8 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
         return Outcome("negated", note=say("negated", c.lang))
     if c.asked and re.match(r"^(?:\W*)(?:can|could|would|will|do|does|is|are|should|isn'?t|aren'?t)\b|.*(?:吗|么|呢)[?？]?$", c.raw.lower()):
         return questions._b_question(None, c, d)  # type: ignore[arg-type]
-    if has_cjk(t) and re.search(r"什么|多少|多长|多大|多久|啥|哪|怎么|如何|吗$|么$|能不能.*[?？]?$", t) and (
-            c.asked or re.search(r"什么|多少|多长|多大|多久|啥|怎么|如何", t)):
+    if has_cjk(t) and re.search(r"什么|多少|多长|多大|多久|啥|哪|怎么|如何|吗$|么$|能不能.*[?？]?$|还是.+(?:好|合适|更好)$", t) and (
+            c.asked or re.search(r"什么|多少|多长|多大|多久|啥|怎么|如何|还是.+(?:好|合适|更好)$", t)):
         return questions._b_question(None, c, d)  # type: ignore[arg-type]
     for r in RULES:
         if (out := r.read(c, d)) is not None:

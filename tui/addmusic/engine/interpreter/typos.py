@@ -52,7 +52,7 @@ slack waiters shortest smallest fastest three mellow replacing quicker quickly t
 power wedding mouse sport sports think write store round restart history movie layer layers child channel
 plane release comments recover resolve remote trigger caller intents fixed strings slips cover covers lover
 voter bolder holder folder other otter mother water later hover mover rover sounder shorter shower flower
-player players slower slowly drops hits stars start stare state share shade shades shake shape sharp trip trips grip
+player players slower slowly drops hits bark barks barking cars star stars start stare state share shade shades shake shape sharp trip trips grip
 """.split())
 
 

@@ -179,6 +179,8 @@ def _need_music(c: Clause, d: Draft, tool: str) -> Outcome | None:
 # --- builders per rule ---------------------------------------------------------------------------
 
 def _b_add(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    if _WHEN.search(c.t):
+        return None  # "add music only when i'm not talking": a condition the rules cannot read safely
     found = genres.find(c.t)
     if music_segments(d) and not re.search(r"\b(?:add|put|give|throw)\b|加|配", c.t):
         return build_restyle(c, d, found) if found else None
@@ -227,12 +229,16 @@ def _b_remove(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     tool = "remove_music"
     if re.search(rf"{NUM}s(?![a-z])|%", c.t) or re.search(r"\b(?:vocals?|drums?|bass|melody|fade|duck)", c.t):
         return None  # "stop the music at 0:07" is when it ends; "remove the drums" is its arrangement
+    if _WHEN.search(c.t):
+        return None  # "cut the music when the dog barks": tied to an event, not done (ducking reads speech)
     if _FOR_NOW.search(c.t) or _FOR_NOW.search(c.raw.lower()):
         return _b_mute(m, c, d)  # "kill the music for now": silenced, kept to come back
     if not music_segments(d):
         return Outcome(tool, note=say("no_music_to_remove", c.lang))
     return Outcome(tool, Edit(tool, {}, remove_tracks(AUDIO), say("removed_music", c.lang)))
 
+
+_WHEN = re.compile(r"\b(?:when|whenever|while|during)\b|的时候|时候")
 
 # Words that make taking the music away temporary: it is muted (kept), not deleted.
 _FOR_NOW = re.compile(r"\bfor now\b|\bfor the moment\b|\btemporar(?:y|ily)\b|\bfor a (?:sec|second|bit|moment|while)\b|"

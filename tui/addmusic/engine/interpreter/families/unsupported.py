@@ -22,6 +22,7 @@ CANNOT = (
     r"\bcontrast\b|\bsaturat|\bsound effects?\b|\bsfx\b|\breverse\b|\bvocals? from\b|\bremove (?:the )?vocals?\b|\bkaraoke\b|"
     r"\bsticker|\bemoji overlay|\bzoom in on\b|\bsplit ?screen|\bpicture in picture\b|\bspotify\b|\bcopyright",
     r"'s (?:new |latest |)(?:song|track|album|hit)\b|\bby (?:taylor|drake|bts|the weeknd|ed sheeran|beyonce)\b|\b(?:taylor swift|drake|beyonce)\b",
+    r"\b(?:bass|treble)\s+(?:in|of|on)\s+(?:my|the)\s+(?:voice|audio|clip|video|sound)\b|\bequali[sz]|\beq\b|\btreble\b|\b(?:remove|reduce|get rid of|fix|clean up|filter out|cut out|take out)\s+(?:the\s+)?wind noise\b|"
     r"\btrend(?:s|ing|y)?\b|\b(?:two|2|three|3|several|multiple)\s+(?:different\s+)?(?:songs|tracks)\b|(?:两|2|二|三|3|几|多)首",
     r"自动字幕|语音转字幕|识别字幕|降噪|去噪|噪音|防抖|调色|滤镜|转场|加速|倍速|慢动作|慢放|倒放|翻译|水印|logo|美颜|特效|音效|绿幕|抠图|配音|画中画|8k|上传到|发布到|人脸|打码|周杰伦|的新歌",
 )
