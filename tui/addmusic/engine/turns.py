@@ -76,10 +76,17 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             else:
                 comp = compose(max(needed, 100) / 1000, style, seed=seed, **options)
                 cached_wav.parent.mkdir(parents=True, exist_ok=True)
-                write_wav(cached_wav, comp)
+                # Turns of other sessions may compose the same key at the same time: each file
+                # appears whole (written aside, then renamed), never half-written to a reader.
+                part = uuid.uuid4().hex[:8]
+                wav_part = cached_wav.with_name(f"{key}.{part}.part.wav")
+                write_wav(wav_part, comp)
+                os.replace(wav_part, cached_wav)
                 info = {"tempo": round(comp.tempo, 1), "beats": [round(b, 3) for b in comp.beats],
                         "wf": peaks(comp.samples, 120)}
-                cached_meta.write_text(json.dumps(info))
+                meta_part = cached_meta.with_name(f"{key}.{part}.part.json")
+                meta_part.write_text(json.dumps(info))
+                os.replace(meta_part, cached_meta)
             music_dir.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)
             try:
