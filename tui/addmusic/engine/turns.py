@@ -80,10 +80,17 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             else:
                 comp = compose(max(needed, 100) / 1000, style, seed=seed, **options)
                 cached_wav.parent.mkdir(parents=True, exist_ok=True)
-                write_wav(cached_wav, comp)
+                # Turns of other sessions may compose the same key at the same time: each file
+                # appears whole (written aside, then renamed), never half-written to a reader.
+                part = uuid.uuid4().hex[:8]
+                wav_part = cached_wav.with_name(f"{key}.{part}.part.wav")
+                write_wav(wav_part, comp)
+                os.replace(wav_part, cached_wav)
                 info = {"tempo": round(comp.tempo, 1), "beats": [round(b, 3) for b in comp.beats],
                         "wf": peaks(comp.samples, 120)}
-                cached_meta.write_text(json.dumps(info))
+                meta_part = cached_meta.with_name(f"{key}.{part}.part.json")
+                meta_part.write_text(json.dumps(info))
+                os.replace(meta_part, cached_meta)
             music_dir.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)
             try:
@@ -213,6 +220,10 @@ def sse(payload: dict[str, Any]) -> bytes:
 HEARTBEAT = b": heartbeat\n\n"
 
 
+def _event_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
 async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
                       quiet: bool) -> AsyncIterator[bytes]:
     """Heartbeats while `work` runs, then a call and response per edit, the reply as partial
@@ -231,12 +242,17 @@ async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
         log.exception("chat turn failed")
         yield sse({"error": f"The engine could not apply that: {exc}"})
         return
+    # As ADK does: each model reply has one event id shared by all its events (the text reply's
+    # partial chunks and its final event), and a new reply has a new id; a tool's response is an
+    # event of its own.
     for i, (tool, args, outcome) in enumerate(result.calls):
         call_id = f"call_{i}"
-        yield sse(adk_event(invocation, [call_part(call_id, tool, args)]))
-        yield sse(adk_event(invocation, [response_part(call_id, tool, {"status": "ok", "result": outcome})]))
+        yield sse(adk_event(invocation, [call_part(call_id, tool, args)], event_id=_event_id()))
+        yield sse(adk_event(invocation, [response_part(call_id, tool, {"status": "ok", "result": outcome})],
+                            event_id=_event_id()))
+    reply_id = _event_id()
     if quiet:
-        final = adk_event(invocation, [], turn_complete=True)
+        final = adk_event(invocation, [], turn_complete=True, event_id=reply_id)
         final["customMetadata"] = result.metadata
         yield sse(final)
         return
@@ -244,8 +260,8 @@ async def stream_turn(work: asyncio.Future[TurnResult], heartbeat_s: float, *,
     chunk_size = 4
     for i in range(0, len(words), chunk_size):
         piece = " ".join(words[i:i + chunk_size]) + (" " if i + chunk_size < len(words) else "")
-        yield sse(adk_event(invocation, [text_part(piece)], partial=True))
+        yield sse(adk_event(invocation, [text_part(piece)], partial=True, event_id=reply_id))
         await asyncio.sleep(0)
-    final = adk_event(invocation, [text_part(result.reply)], turn_complete=True)
+    final = adk_event(invocation, [text_part(result.reply)], turn_complete=True, event_id=reply_id)
     final["customMetadata"] = result.metadata
     yield sse(final)

@@ -79,6 +79,11 @@ _FILLER_LEAD = re.compile(
     r"no(?=\s*,|\s+(?:i|we|don'?t|do not|not|never|wait|actually)\b))\b[\s,]*)+(?=\S)")
 
 
+# A clause that tells something about the video rather than asking for a change.
+_STATEMENT = re.compile(r"^(?:this|it|the video|the clip|my video)(?:'s| is| was)\s+(?:for|about|from|of|in)\b|"
+                        r"^i (?:filmed|shot|recorded|made|edited) (?:this|it)\b")
+
+
 def _clean(t: str) -> str:
     t = vocab.EMOJI.sub(" ", t)
     t = re.sub(r"^just\s+(?=(?:the\s+)?(?:music|original|clip|video)\b)", "only ", t.strip())
@@ -106,6 +111,8 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
         c = Clause(t, c.quotes, c.raw, c.lang, c.sources, c.base, c.asked)
     if not t and not c.quotes:
         return Outcome("noise")
+    if _STATEMENT.match(t):
+        return None  # "this is for my 9:16 story later", "i filmed this in 4k": told, not asked
     neg = vocab.NEGATION.match(t) or (vocab.ZH_NEGATION.search(t) if has_cjk(t) else None)
     if neg:
         rest = t[neg.end():]
@@ -115,7 +122,7 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
         for r in RULES:
             if r.name in _READS_NEGATION and (out := r.read(c, d)) is not None:
                 if r.name in ("music_remove", "title_remove", "clip_sound", "layers") and re.search(
-                        r"^(?:\w+\s+)?(?:remove|delete|mute|cut|touch|change|drop)\b|^(?:要)?(?:删|去掉|静音|动|改|剪)", rest):
+                        r"^(?:\w+\s+)?(?:remove|delete|mute|cut|touch|change|drop|off|silence|kill|lose|lower)\b|^(?:要)?(?:删|去掉|静音|动|改|剪|关)", rest):
                     break  # "don't remove the music" keeps it
                 if r.name == "layers" and not (zh_drop or re.match(r"^(?:no|without)\b", t)):
                     continue
@@ -126,8 +133,8 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
         return Outcome("negated", note=say("negated", c.lang))
     if c.asked and re.match(r"^(?:\W*)(?:can|could|would|will|do|does|is|are|should|isn'?t|aren'?t)\b|.*(?:吗|么|呢)[?？]?$", c.raw.lower()):
         return questions._b_question(None, c, d)  # type: ignore[arg-type]
-    if has_cjk(t) and re.search(r"什么|多少|多长|多大|多久|啥|哪|怎么|如何|吗$|么$|能不能.*[?？]?$", t) and (
-            c.asked or re.search(r"什么|多少|多长|多大|多久|啥|怎么|如何", t)):
+    if has_cjk(t) and re.search(r"什么|多少|多长|多大|多久|啥|哪|怎么|如何|吗$|么$|能不能.*[?？]?$|还是.+(?:好|合适|更好)$", t) and (
+            c.asked or re.search(r"什么|多少|多长|多大|多久|啥|怎么|如何|还是.+(?:好|合适|更好)$", t)):
         return questions._b_question(None, c, d)  # type: ignore[arg-type]
     for r in RULES:
         if (out := r.read(c, d)) is not None:

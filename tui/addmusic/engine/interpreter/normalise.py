@@ -47,6 +47,7 @@ EN_SIMPLIFY: tuple[tuple[str, str], ...] = (
     (r"\b(for|over|in|about|just|after|of|within|at|lasting)\s+a\s+(second|minute)\b", r"\1 1 \2"),
     (r"\ba\s+minute\b", "1 minute"),
     (r"\b(first|last)\s+minute\b", r"\1 1 minute"),
+    (r"\b(first|last|final)\s+second\b(?!\s+(?:title|text|caption|clip|song|track))", r"\1 1 second"),
     (r"\ba\s+couple\s+(?:of\s+)?(seconds?)", r"2 \1"),
     (r"\ba\s+few\s+(seconds?)", r"3 \1"),
 )

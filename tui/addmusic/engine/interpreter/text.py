@@ -85,11 +85,13 @@ def prepare(message: str) -> Prepared:
 # "typo - it should say Summer 2025": the words after a title lead-in are the title, as typed.
 _LEAD = re.compile(
     r"(?:\bshould\s+(?:say|read)|\bmake\s+it\s+say|\b(?:title|caption|text)\s*:|\bsaying|\bthat\s+says|"
-    r"(?:\btypo\b|\btitle\b|\btext\b)[^.;!?]*?\bshould\s+be|标题(?:改成|改为|应该是|写)|字幕(?:改成|改为))\s*",
+    r"(?:\btypo\b|\btitle\b|\btext\b)[^.;!?]*?\bshould\s+be|标题(?:改成|改为|应该是|写(?:上|着|成)?)|字幕(?:改成|改为))\s*",
     re.I)
 _STOP = re.compile(r"[,;!?。；，！？]|\.(?!\d)|\s+(?:and|then|also|but)\s+|\s+not\s+\S+\s*$|[\U0001F300-\U0001FAFF]", re.I)
 _NOT_TEXT = re.compile(r"^(?:at|on|in|from|for|until|till|to|the\s+(?:top|bottom|middle|center)|bigger|smaller|larger|"
-                       r"red|white|black|yellow|blue|shorter|longer|louder|quieter)\b", re.I)
+                       r"red|white|black|yellow|blue|shorter|longer|louder|quieter)\b|"
+                       # what the text should be about, not the text itself: asked for, never guessed
+                       r"^(?:(?:today'?s|the)\s+)?date\b|^my\s+name\b|^the\s+time\b|^(?:今天的)?日期|^我的名字|^时间", re.I)
 
 
 def _capture_unquoted_titles(p: Prepared) -> None:

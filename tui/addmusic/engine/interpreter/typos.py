@@ -43,6 +43,19 @@ mixer remix watch match learn louder loudly quietly little bigger larger smaller
 """.split())
 
 
+# Real words one slip away from a rule word: never "corrected" ("blur the faces" is not about fades,
+# "quicker" is not "quieter", "three" is not "there").
+REAL_WORDS = frozenset("""
+faces face tiles blank block enter found least master notices pending sending smart charged charge difference
+choices colon contour central encoding finding landing leading loader nowhere quarter records sampler shots
+slack waiters shortest smallest fastest three mellow replacing quicker quickly taking walking falling positive
+power wedding mouse sport sports think write store round restart history movie layer layers child channel
+plane release comments recover resolve remote trigger caller intents fixed strings slips cover covers lover
+voter bolder holder folder other otter mother water later hover mover rover sounder shorter shower flower
+player players slower slowly drops hits bark barks barking cars star stars start stare state share shade shades shake shape sharp trip trips grip
+""".split())
+
+
 def _edits1(word: str) -> set[str]:
     letters = "abcdefghijklmnopqrstuvwxyz"
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
@@ -57,7 +70,7 @@ def _edits1(word: str) -> set[str]:
 def correct_word(word: str) -> str:
     if word in TYPOS:
         return TYPOS[word]
-    if len(word) < 5 or word in KNOWN or not word.isalpha():
+    if len(word) < 5 or word in KNOWN or word in REAL_WORDS or not word.isalpha():
         return word
     near = _edits1(word) & KNOWN
     if len(near) == 1:

@@ -19,7 +19,7 @@ NUM = r"\d+(?:\.\d+)?"
 SECS = rf"(?:{NUM})s(?![a-z])"
 
 EN = {
-    "music": r"(?:music|soundtrack|songs?|tunes?|track|beats?|melody|instrumental|background music|bgm)",
+    "music": r"(?:music|soundtrack|songs?|tunes?|track|beats?|grooves?|melody|instrumental|background music|bgm)",
     "title": r"(?:titles?|captions?|subtitles?|texts?|headings?|headlines?|overlays?|lower thirds?|words?)",
     "video": r"(?:video|clip|footage|it|film|vid|movie)",
     "remove": r"(?:remove|delete|drop|clear|erase|get rid of|take (?:off|out|away|down)|kill|lose|ditch|scrap|"

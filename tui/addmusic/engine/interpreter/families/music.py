@@ -179,6 +179,8 @@ def _need_music(c: Clause, d: Draft, tool: str) -> Outcome | None:
 # --- builders per rule ---------------------------------------------------------------------------
 
 def _b_add(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    if _WHEN.search(c.t):
+        return None  # "add music only when i'm not talking": a condition the rules cannot read safely
     found = genres.find(c.t)
     if music_segments(d) and not re.search(r"\b(?:add|put|give|throw)\b|加|配", c.t):
         return build_restyle(c, d, found) if found else None
@@ -189,7 +191,7 @@ _FILLER = frozenset(
     "add adding put some a an the me us it more something music vibe vibes beat beats song songs track tracks tune "
     "tunes soundscape drop pls please style background to for in on at with my our this that of give throw want "
     "need use play instead make have let be sound feel go i just really kinda very like type kind sort bit "
-    "little said meant wanted go".split())
+    "little said meant wanted go get stuff behind under underneath groove grooves".split())
 
 
 def _b_genre_only(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -227,9 +229,20 @@ def _b_remove(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     tool = "remove_music"
     if re.search(rf"{NUM}s(?![a-z])|%", c.t) or re.search(r"\b(?:vocals?|drums?|bass|melody|fade|duck)", c.t):
         return None  # "stop the music at 0:07" is when it ends; "remove the drums" is its arrangement
+    if _WHEN.search(c.t):
+        return None  # "cut the music when the dog barks": tied to an event, not done (ducking reads speech)
+    if _FOR_NOW.search(c.t) or _FOR_NOW.search(c.raw.lower()):
+        return _b_mute(m, c, d)  # "kill the music for now": silenced, kept to come back
     if not music_segments(d):
         return Outcome(tool, note=say("no_music_to_remove", c.lang))
     return Outcome(tool, Edit(tool, {}, remove_tracks(AUDIO), say("removed_music", c.lang)))
+
+
+_WHEN = re.compile(r"\b(?:when|whenever|while|during)\b|的时候|时候")
+
+# Words that make taking the music away temporary: it is muted (kept), not deleted.
+_FOR_NOW = re.compile(r"\bfor now\b|\bfor the moment\b|\btemporar(?:y|ily)\b|\bfor a (?:sec|second|bit|moment|while)\b|"
+                      r"\bbut keep\b|暂时|先静音")
 
 
 def _b_mute(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -288,7 +301,10 @@ def _b_volume_abs(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     value = next((g for g in m.groups() if g), None)
     if value is None:
         return None
-    return _volume_edit(c, d, value=round(float(value)))
+    number = float(value)
+    if 0 < number < 1 and "%" not in m.group(0):
+        number *= 100  # "music at 0.5 volume" is a fraction: half, never 0
+    return _volume_edit(c, d, value=round(number))
 
 
 def _b_half(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -304,6 +320,8 @@ def _b_up(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 
 def _b_down(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    if re.search(r"\b(?:trim|cut|shorten|chop)\b", c.t) and re.search(rf"{NUM}s(?![a-z])", c.t):
+        return None  # "trim it down to 6s" is the video's length, not the volume
     return _volume_edit(c, d, up=False)
 
 
@@ -342,8 +360,10 @@ def _b_faster(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 def _b_timing(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     tool = "set_music_span"
-    if "%" in c.t:
-        return None  # "turn the music up to 60%" is a volume
+    if re.search(r"\b(?:drops|hits|goes|is|was|sounds)\b", c.t):
+        return None  # "the beat drops at 0:05" says something about the music; it asks nothing
+    if "%" in c.t or re.search(rf"\b(?:turn|crank|bring|push|pump)\b.*\bup to\s+{NUM}(?![\d.]*\s*s\b)", c.t):
+        return None  # "turn the music up to 60%" / "up to 80" is a volume
     if (no := _need_music(c, d, tool)) is not None:
         return no
     t = c.t
@@ -514,7 +534,7 @@ RULES = (
          r"^another(?:\s+\w+)?\s+one$|^(?:nah\s+)?(?:try\s+)?another$|换(?:一)?首|^换(?:一)?个$|风格一?样|同样(?:的)?风格|换个(?:音乐|歌|配乐)|重新生成|换一个|再来一首",
          _b_new),
     rule("music_restyle",
-         r"\b(?:change|switch|swap|replace|turn|convert|go)\b(?:\s+(?:it|the|my|this|that))?(?:\s+(?:music|song|track|style|genre|vibe|bgm|background music))*"
+         r"\b(?:change|switch|swap|replace|turn|convert|go)\b(?:\s+(?:it|the|my|this|that))?(?:\s+(?:lofi|lo-fi|[a-z&-]+(?=\s+(?:for|with|to|into)\s)))?(?:\s+(?:music|song|track|style|genre|vibe|bgm|background music))*"
          r"\s+(?:to|with|for|into|over to)\s+(?P<what>.+)$|\b(?:use|try|want|prefer|go with)\b\s+(?P<what2>.+?)\s+instead\b|"
          r"\b(?:can we try|let'?s try|try)\s+(?P<what3>\w.*)$|\bmore of an?\s+(?P<what4>.+)$|\binstead\b|"
          r"(?:换成|改成|换为|改为|切换到|换)(?P<what5>.+)$",

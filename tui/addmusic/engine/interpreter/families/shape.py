@@ -132,6 +132,8 @@ def _b_resolution(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     if short > min(sw, sh):
         return Outcome(tool, note=say("no_4k", c.lang, height=min(sw, sh)), unmatched=False)
     cw, ch = canvas(d, c)
+    if (key := _aspect(c.t)) in ASPECTS:
+        cw, ch = ASPECTS[key][:2]  # "1080p vertical": the size of the shape asked for in the same breath
     if cw >= ch:
         width, height = round(short * cw / ch / 2) * 2, short
     else:
