@@ -14,7 +14,7 @@ HARD = re.compile(
     re.I,
 )
 SOFT = re.compile(
-    r",|、|\band\b|&|\+|\balso\b|\bplus\b|\bas well as\b|\bbut\b(?!\s+not\s+(?:over|during|in|for)\b)|，|"
+    r",|、|\band\b|\bn\b|&|\+|\balso\b|\bplus\b|\bas well as\b|\bbut\b(?!\s+not\s+(?:over|during|in|for)\b)|，|"
     r"\s(?=just\s+(?:make|add|lower|raise|move|mute|turn|change|put|cut|keep|use|set|more|less|fade|duck)\b)|"
     r"(?<=[\u4e00-\u9fff\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F])\s+(?=[\u4e00-\u9fff\d])|"
     r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+(?=[\u4e00-\u9fff])|和(?=最后|前|后|结尾|开头|末尾)",
@@ -38,7 +38,7 @@ def _soft_ok(text: str, m: re.Match[str]) -> bool:
     left_word = lw.group(1).lower() if lw else ""
     right_word = rw.group(1).lower() if rw else ""
     sep = m.group(0).lower()
-    if sep in ("and", "&"):
+    if sep in ("and", "n", "&"):  # "n": "and" as it is typed ("music n a title", "rock n roll")
         if (left_word, right_word) in _AND_PAIRS:
             return False
         if re.search(r"\bbetween\s+\S+\s*$", left, re.I) or left_word == "hundred":
@@ -49,7 +49,7 @@ def _soft_ok(text: str, m: re.Match[str]) -> bool:
             return False
     if sep == "," and re.match(r"like\s+\d", right):
         return False  # "quieter, like 40%"
-    if left_word in genres.MOODS and right_word in genres.MOODS and sep in ("and", ",", "&"):
+    if left_word in genres.MOODS and right_word in genres.MOODS and sep in ("and", "n", ",", "&"):
         return False  # "calm and relaxing music", "happy, upbeat music"
     return True
 
