@@ -69,6 +69,12 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
             await proc.wait()
 
 
+async def _stop_draining(proc: asyncio.subprocess.Process, readers: asyncio.Future[Any]) -> None:
+    await _stop(proc)
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await asyncio.wait_for(readers, TERMINATE_GRACE_S)  # ffmpeg is gone: its pipes end now
+
+
 async def _run_step(step: Step, ffmpeg: str, report: Callable[[float], None]) -> str:
     """One ffmpeg run, reporting its own 0-1; returns its log when it keeps one (info level)."""
     try:
@@ -95,11 +101,15 @@ async def _run_step(step: Step, ffmpeg: str, report: Callable[[float], None]) ->
         except ValueError:  # "N/A" before the first frame
             pass
 
+    # The pipes are read to their end even when the render is cancelled: asyncio pauses a pipe
+    # whose reader stopped reading, its end is then never seen, and proc.wait() never returns
+    # (a cancel that hung for good in the test suite).
+    readers = asyncio.gather(_lines(proc.stdout, on_stdout), _lines(proc.stderr, on_stderr))
     try:
-        await asyncio.gather(_lines(proc.stdout, on_stdout), _lines(proc.stderr, on_stderr))
+        await asyncio.shield(readers)
         code = await proc.wait()
     except asyncio.CancelledError:
-        stopper = asyncio.ensure_future(_stop(proc))
+        stopper = asyncio.ensure_future(_stop_draining(proc, readers))
         while not stopper.done():  # a second cancel must not leave ffmpeg running
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(stopper)
