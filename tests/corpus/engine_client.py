@@ -31,6 +31,52 @@ def make_clip(path: Path, seconds: float, *, width: int, height: int, fps: int) 
     return path
 
 
+def make_silent_clip(path: Path, seconds: float, *, width: int, height: int, fps: int) -> Path:
+    """A clip with a picture and no audio stream at all (drone footage, screen recordings)."""
+    import imageio_ffmpeg
+
+    if path.exists():
+        return path
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error",
+           "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={fps}:d={seconds}",
+           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(fps * 5),
+           "-an", "-movflags", "+faststart", str(path)]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+def make_photo(path: Path, *, width: int, height: int) -> Path:
+    """A still image (jpg/png/webp by the name's extension)."""
+    import imageio_ffmpeg
+
+    if path.exists():
+        return path
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error",
+           "-f", "lavfi", "-i", f"gradients=s={width}x{height}:d=1", "-frames:v", "1", str(path)]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+def make_song_file(path: Path, *, bpm: float = 100, bars: int = 18) -> Path:
+    """A song the user owns: drums, bass and chords at `bpm`, louder bars 8-12 (its chorus),
+    encoded by the name's extension (mp3, m4a, wav)."""
+    import imageio_ffmpeg
+    from analysis.songgen import make_song, write_wav
+
+    if path.exists():
+        return path
+    song = make_song(bpm, bars, loud_bars=(8, 12), seed=7)
+    wav = write_wav(path.with_suffix(".src.wav"), song.samples, song.sample_rate)
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(wav),
+                    "-ac", "2", "-b:a", "160k", str(path)], check=True)
+    wav.unlink()
+    return path
+
+
+MIME = {".mp4": "video/mp4", ".mov": "video/quicktime", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
+        ".wav": "audio/wav", ".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+
+
 @dataclass
 class Turn:
     reply: str
@@ -57,7 +103,7 @@ class Engine:
 
     async def upload(self, sid: str, path: Path) -> None:
         with path.open("rb") as fh:
-            r = await self.http.post(api.upload_path(sid), files={"files": (path.name, fh, "video/mp4")},
+            r = await self.http.post(api.upload_path(sid), files={"files": (path.name, fh, MIME.get(path.suffix.lower(), "application/octet-stream"))},
                                      headers=self.headers())
         assert r.json()["code"] == 0, r.text
 

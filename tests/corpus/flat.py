@@ -80,15 +80,28 @@ def flat(draft: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> 
     out: dict[str, str] = {}
     ends = [s.get("st", 0) + s.get("d", 0) for t in tracks for s in t.get("sg") or []]
     out["length"] = _num(_s(max([draft.get("d") or 0, *ends])))
-    ranges: list[list[float]] = []
-    for seg in sorted(video, key=lambda s: s.get("st", 0)):
+    names = {str(s.get("media_id")): str(s.get("filename") or "") for s in sources or []}
+    ordered = sorted(video, key=lambda s: s.get("st", 0))
+
+    def clip_name(seg: dict[str, Any]) -> str:
+        name = names.get(str(seg.get("src"))) or str(seg.get("n") or seg.get("src") or "?")
+        return Path(name).stem
+
+    several = len({seg.get("src") for seg in ordered}) > 1
+    ranges: list[list[Any]] = []  # [clip, in, out]
+    for seg in ordered:
         a = _s(seg.get("in", 0))
         b = round(a + _s(seg.get("d", 0)), 3)
-        if ranges and abs(ranges[-1][1] - a) < 0.001:
-            ranges[-1][1] = b
+        name = clip_name(seg)
+        if ranges and ranges[-1][0] == name and abs(ranges[-1][2] - a) < 0.001:
+            ranges[-1][2] = b
         else:
-            ranges.append([a, b])
-    out["video"] = ",".join(f"{_num(a)}-{_num(b)}" for a, b in ranges)
+            ranges.append([name, a, b])
+    out["video"] = ",".join(f"{name + ':' if several else ''}{_num(a)}-{_num(b)}" for name, a, b in ranges)
+    out["clips"] = ",".join(dict.fromkeys(clip_name(seg) for seg in ordered)) or "-"
+    out["zoom"] = ",".join(clip_name(seg) for seg in ordered if seg.get("zoom")) or "-"
+    out["xfade"] = _num(_s(meta.get("xf", 0)))
+    out["sync"] = "on" if meta.get("sync") else "off"
     out["clip_volume"] = str(video[0].get("v", 100)) if video else "100"
     out["music"] = "yes" if music else "none"
     if music:
@@ -107,6 +120,11 @@ def flat(draft: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> 
         for role in ("drums", "bass", "harmony", "melody"):
             out[f"music.layers.{role}"] = str(layers.get(role, 100))
         out["music.seed"] = str(m.get("seed", ""))
+        composed = str(m.get("src", "")).startswith("gen_")
+        out["music.src"] = "composed" if composed else names.get(str(m.get("src")), str(m.get("src")))
+        out["music.in"] = "chorus" if m.get("pick") == "chorus" else _num(_s(m.get("in", 0)))
+        out["music.fit"] = "-" if composed else str(m.get("fit") or "loop")
+        out["music.follow_cuts"] = "on" if m.get("follow_cuts") else "off"
     out["titles"] = str(len(titles))
     for i, seg in enumerate(titles, 1):
         out[f"title{i}.text"] = str(seg.get("tx", ""))
@@ -117,7 +135,9 @@ def flat(draft: dict[str, Any], sources: list[dict[str, Any]] | None = None) -> 
         out[f"title{i}.color"] = str(seg.get("color") or "white")
     width, height = meta.get("width"), meta.get("height")
     if not (width and height):
-        src = next((s for s in sources or [] if s.get("kind") == "video"), None)
+        first = ordered[0].get("src") if ordered else None
+        src = next((s for s in sources or [] if s.get("media_id") == first), None) or \
+            next((s for s in sources or [] if s.get("kind") == "video"), None)
         width, height = (src.get("width"), src.get("height")) if src else (None, None)
     out["canvas"] = f"{width}x{height}" if width and height else "-"
     out["fill"] = str(meta.get("fill") or "blur")

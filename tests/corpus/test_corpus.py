@@ -20,7 +20,7 @@ import pytest
 
 from conftest import EngineProcess
 
-from .engine_client import Engine, make_clip
+from .engine_client import Engine, make_clip, make_photo, make_silent_clip, make_song_file
 from .flat import Case, check, flat, parse
 
 HERE = Path(__file__).parent
@@ -40,6 +40,19 @@ SETUP_MESSAGES = {
     "music_title": ["add lofi music at 30%, no fades, no ducking",
                     'add the title "Summer 2024" at the top for 3 seconds'],
     "vertical": ["make it 9:16 with a blurred background"],
+    "reel": [],
+    "song": [],
+    "reel_song": [],
+    "photos": [],
+}
+# What each setup uploads, in order (default: beach.mp4). See README.md for the files.
+SETUP_UPLOADS = {
+    "empty": [],
+    "clip60": ["trip.mp4"],
+    "reel": ["beach.mp4", "city.mp4", "drone.mp4"],
+    "song": ["beach.mp4", "summer.mp3"],
+    "reel_song": ["beach.mp4", "city.mp4", "drone.mp4", "summer.mp3"],
+    "photos": ["beach.mp4", "sunset.jpg"],
 }
 PARALLEL = 4
 
@@ -58,8 +71,12 @@ def corpus_engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
     root = tmp_path_factory.mktemp("corpus")
     engine = EngineProcess(root / "engine", {"ADDMUSIC_HEARTBEAT_S": "5", "ADDMUSIC_ENGINE_CREDITS": "100000000",
                                              "ADDMUSIC_HOME": str(root / "home")})
-    clips = {"clip10": make_clip(root / "beach.mp4", 10, width=1920, height=1080, fps=30),
-             "clip60": make_clip(root / "trip.mp4", 60, width=1920, height=1080, fps=5)}
+    clips = {"beach.mp4": make_clip(root / "beach.mp4", 10, width=1920, height=1080, fps=30),
+             "trip.mp4": make_clip(root / "trip.mp4", 60, width=1920, height=1080, fps=5),
+             "city.mp4": make_clip(root / "city.mp4", 6, width=1080, height=1920, fps=30),
+             "drone.mp4": make_silent_clip(root / "drone.mp4", 15, width=1920, height=1080, fps=25),
+             "summer.mp3": make_song_file(root / "summer.mp3"),
+             "sunset.jpg": make_photo(root / "sunset.jpg", width=1600, height=1200)}
     yield engine, clips
     engine.stop()
 
@@ -84,8 +101,8 @@ class Pool:
     async def fresh(self, setup: str, lang: str) -> tuple[str, int]:
         self.fresh_sessions += 1
         sid = await self.engine.session(lang)
-        if setup != "empty":
-            await self.engine.upload(sid, self.clips["clip60" if setup == "clip60" else "clip10"])
+        for name in SETUP_UPLOADS.get(setup, ["beach.mp4"]):
+            await self.engine.upload(sid, self.clips[name])
         depth = 0
         for message in SETUP_MESSAGES[setup]:
             turn = await self.engine.say(sid, message)
