@@ -11,6 +11,7 @@ reused by a plain console; `TrackView` only feeds it its own width and the theme
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.style import Style
@@ -556,6 +557,7 @@ class TrackView(Widget, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._draft = draft if draft is not None else Draft()
         self.clip_size: tuple[int, int] | None = None
+        self.media: list[dict[str, Any]] = []
         self.empty_hint = EMPTY_HINT  # the app sets it with the remapped upload key
         self.max_rows = max_rows
 
@@ -563,11 +565,14 @@ class TrackView(Widget, can_focus=True):
     def draft(self) -> Draft:
         return self._draft
 
-    def show(self, draft: Draft, clip_size: tuple[int, int] | None = None) -> None:
+    def show(self, draft: Draft, clip_size: tuple[int, int] | None = None,
+             media: list[dict[str, Any]] | None = None) -> None:
         """Draw `draft` from now on (`clip_size`: the first clip's, which a draft without a canvas
-        keeps); the height may change, so the layout is refreshed too."""
+        keeps; `media`: the session's uploads, `video_infos`); the height may change, so the
+        layout is refreshed too."""
         self._draft = draft
         self.clip_size = clip_size
+        self.media = list(media or [])
         self.refresh(layout=True)
 
     def _styles(self) -> dict[str, Style]:
