@@ -460,8 +460,16 @@ def _offered_row(song: OfferedSong, end: int, area: int, styles: Mapping[str, St
     length = min(end, song.length_ms or end)
     width = min(area, max(1, _column(length, end, area)))
     seg = Segment(label=song.name, duration=max(1, length), waveform=song.peaks)
-    label = _with_optional(width - min(6, width // 3), f"offered: {song.name}", "— not used yet")
-    row.append_text(_overlay(waveform_blocks(seg, width), label, seg, width, styles["offered"], styles["offered"]))
+    wave = waveform_blocks(seg, width)
+    main, extra = f"offered: {song.name}", "— not used yet"
+    room_on, room_after = width - min(6, width // 3), area - width - 1
+    if cell_len(main) > room_on and room_after >= min(cell_len(main), 12):
+        # a short song: the whole waveform, and the label in the empty row after it
+        row.append(wave, styles["offered"])
+        row.append(" " + _pad(_with_optional(room_after, main, extra), room_after), styles["offered"])
+        return row
+    row.append_text(_overlay(wave, _with_optional(room_on, main, extra), seg, width, styles["offered"],
+                             styles["offered"]))
     if width < area:
         row.append(" " * (area - width))
     return row
