@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_app import chat_text, drop, ready, settings, wait_for  # noqa: F401 - settings: a fixture
+from test_app import chat_text, drop, ready, settings, type_and_send, wait_for  # noqa: F401 - settings: a fixture
 
 from addmusic.client.api import ApiClient, Session, SessionState, UploadedFile
 from addmusic.engine.jobs import pool_size
@@ -236,3 +236,24 @@ def test_the_queue_line_reads_as_people_say_it() -> None:
     assert queued_label(1) == "Queued — 1 export ahead"
     assert queued_label(0) == "Queued — next to render"
     assert queued_label(3, "Preview") == "Preview queued — 3 exports ahead"
+
+
+async def test_an_edit_only_the_draft_shows_is_named_by_the_export(settings, short_clip: Path,  # noqa: F811
+                                                                  tmp_path: Path) -> None:
+    """Crossfades change only the draft's meta (no diff line): the saved message still names that
+    edit as the last one the file has (it named the upload before, in a tmux walk-through)."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    beach, city = clips / "beach.mp4", clips / "city.mp4"
+    for path in (beach, city):
+        path.write_bytes(short_clip.read_bytes())
+    app = AddMusicApp(settings)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await ready(pilot, app)
+        await drop(pilot, beach, city)
+        await wait_for(pilot, lambda: "city.mp4" in app.query_one(TrackView).draft.summary())
+        await type_and_send(pilot, "add half-second crossfades")
+        await wait_for(pilot, lambda: "0.5s crossfades" in app.query_one(TrackView).render().plain)
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: "Saved " in chat_text(app), timeout=90)
+        assert 'It has your edits up to "add half-second crossfades".' in chat_text(app)

@@ -206,3 +206,13 @@ async def test_the_widget_draws_the_media_it_is_shown() -> None:
         expected = lines(reel(xf=500), view.content_size.width, media=media(extra_song=True))
         assert rendered.plain.split("\n") == expected
         assert "offered: summer.mp3" in rendered.plain and "╳" in rendered.plain
+
+
+def test_music_longer_than_the_clips_is_said_on_the_output_line() -> None:
+    """An engine that let an uploaded song set the length (the file is then longer than its
+    pictures): the output line says so instead of leaving it to the ruler."""
+    draft = reel(song={})
+    draft.tracks[1].segments[0].duration = 49_500
+    draft.duration = 49_500
+    assert "runs 36.5s past the last clip" in output_facts(draft)
+    assert not any("past the last clip" in fact for fact in output_facts(reel(song={})))

@@ -118,7 +118,10 @@ class TurnsMixin:
             for line in done.changes:
                 await self.chat.add_notice(line, "edit")
         if done.state is not None:
-            await self.on_draft_changed(state_message(done.state, message.text if done.changes else ""))
+            # an edit the diff lines do not name (crossfades, beat sync) is still an edit: the export
+            # that follows must say it has it
+            changed = bool(done.changes) or done.state.draft.to_json() != self.draft.to_json()
+            await self.on_draft_changed(state_message(done.state, message.text if changed else ""))
 
     async def on_turn_ended(self: Any, message: TurnEnded) -> None:
         if self._widgets_gone():

@@ -277,6 +277,9 @@ def output_facts(draft: Draft, clip_size: tuple[int, int] | None = None) -> list
         facts.append(f"{format_duration(int(crossfade))} crossfades")
     if draft.meta.get("sync") is True:
         facts.append("synced to beat")
+    picture_end = max((t.end for t in draft.tracks_of(VIDEO)), default=0)
+    if picture_end and draft.end > picture_end + 50:  # the file is longer than its pictures
+        facts.append(f"runs {format_duration(draft.end - picture_end)} past the last clip")
     levels = {100 if s.volume is None else s.volume for t in draft.tracks_of(VIDEO) for s in t.segments}
     if len(levels) == 1:
         level = levels.pop()
