@@ -201,7 +201,8 @@ def _worker_functions(tree: ast.Module) -> list[ast.AsyncFunctionDef]:
 
 
 WIDGET_ATTRIBUTES = {"chat", "status_bar", "tracks", "query_one", "notify", "push_screen"}
-WORKER_HELPERS = {"_open_session", "_sample", "refresh_credits"}  # coroutines only workers await
+# coroutines only workers await, and the watchdog (a timer runs in its own task, like a worker)
+WORKER_HELPERS = {"_open_session", "_sample", "refresh_credits", "watch_engine"}
 
 
 def test_workers_post_messages_and_never_set_state_or_widgets() -> None:

@@ -217,8 +217,9 @@ class ConnectionMixin:
         from ..client.launcher import running_engine
 
         if await running_engine(self.settings.folders.engine) is None and self.is_running:
-            self.status_bar.set(connection="Engine stopped — restarting...")
-            await self.chat.add_notice("The local engine stopped; restarting it. Your session is kept.", "warning")
+            # a timer's task, like a worker: it posts, the handlers draw
+            self.post_message(Connecting("Engine stopped — restarting..."))
+            self.post_message(Notice("The local engine stopped; restarting it. Your session is kept.", "warning"))
             self.connect()
 
     # --- the session record ------------------------------------------------------------------
