@@ -73,6 +73,11 @@ class ScriptedClient:
                 {"id": "a1", "n": "summer.wav", "src": "s1", "st": 0, "d": 10000, "v": 80}]}]}).tracks[0])
         return SessionState("5e55i0n0", draft, list(self.infos))
 
+    async def new_session(self) -> Session:
+        self.session = Session("n3w5e55i")
+        self.infos = []
+        return self.session
+
     async def credits(self) -> Any:
         raise AssertionError("not asked in these tests")
 
@@ -116,6 +121,19 @@ async def test_an_uploaded_song_is_offered_not_applied(tmp_path: Path, language:
         assert "♪ BGM" not in shown  # and the edit was not changed
         song_row = next(line for line in shown.split("\n") if line.startswith("♪ Song"))
         assert len({ch for ch in song_row if ch in "▁▂▃▄▅▆▇█"}) >= 3  # the song's own waveform
+
+
+async def test_a_new_session_forgets_the_songs_offered_in_the_last_one(tmp_path: Path) -> None:
+    song = write_song(tmp_path / "summer.wav")
+    app = OfflineApp(make_settings(tmp_path, None), ScriptedClient(applied=False))
+    async with app.run_test(size=(100, 34)) as pilot:
+        await wait_for(pilot, lambda: "Ready!" in app.status_bar.plain)
+        await drop(pilot, song)
+        await wait_for(pilot, lambda: "offered: summer.wav" in app.query_one(TrackView).render().plain)
+        await app.start_new_session().wait()
+        await wait_for(pilot, lambda: "Started a new session" in chat_text(app))
+        shown = app.query_one(TrackView).render().plain
+        assert shown.startswith("No clips yet") and "summer.wav" not in shown
 
 
 async def test_a_song_the_engine_used_is_not_offered_again(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ class ConnectionMixin:
                     messages.append(Notice(f'Resumed your last session, "{last.title}".', "info"))
         if not last:
             await client.new_session()
-            messages += [SessionOpened(None), DraftChanged(Draft())]
+            messages += [SessionOpened(None), DraftChanged(Draft(), media=[])]
         return messages
 
     @work(group="connected", exit_on_error=False)
@@ -139,7 +139,7 @@ class ConnectionMixin:
         client = self.require_client()
         await client.new_session()
         self.post_message(SessionOpened(None))
-        self.post_message(DraftChanged(Draft()))
+        self.post_message(DraftChanged(Draft(), media=[]))
         self.post_message(Connected(client.require_session().session_id))
         self.post_message(Notice("Started a new session. Drop a clip to begin.", "success"))
 
