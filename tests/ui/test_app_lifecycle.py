@@ -78,8 +78,8 @@ async def test_engine_dying_is_said_plainly_and_restarted(isolated_home: Path) -
             await wait_for(pilot, lambda: (read_lock(engine_dir) or {}).get("pid") not in (None, first_pid)
                            and "Ready!" in app.status_bar.plain, timeout=30)
             assert app.client.require_session().session_id == session  # the session is kept
-            await app.refresh_credits()
-            assert "10,000" in app.status_bar.plain
+            await app.refresh_credits()  # posts the balance; its handler draws it
+            await wait_for(pilot, lambda: "10,000" in app.status_bar.plain, timeout=10)
     finally:
         stop_detached_engine(isolated_home)
 

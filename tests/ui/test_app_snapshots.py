@@ -25,6 +25,24 @@ EDIT = Draft.from_json({
     "d": 10000, "m": {"title": "beach"},
 })
 VIDEO_ONLY = Draft.from_json({"t": [EDIT.to_json()["t"][0]], "d": 10000})
+SONG_WAVE = [int(20 + 75 * abs(((i % 16) - 8) / 8)) for i in range(160)]
+REEL = Draft.from_json({  # issue 9: three clips (one a still), half-second crossfades, synced, the user's song
+    "t": [
+        {"tt": 0, "sg": [{"id": "v1", "n": "beach.mp4", "src": "m1", "st": 0, "d": 4000},
+                         {"id": "v2", "n": "sunset.jpg", "src": "m2", "st": 3500, "d": 3000, "zoom": True},
+                         {"id": "v3", "n": "city.mp4", "src": "m3", "st": 6000, "d": 6000}]},
+        {"tt": 1, "sg": [{"id": "a1", "n": "summer.mp3", "src": "s1", "st": 0, "d": 12000, "in": 45000, "v": 80,
+                          "fo": 2000}]},
+    ],
+    "d": 12000, "m": {"title": "beach", "xf": 500, "sync": True, "width": 1080, "height": 1920},
+})
+REEL_MEDIA = [
+    {"media_id": "m1", "filename": "beach.mp4", "kind": "video", "duration": 4.0, "width": 1280, "height": 720},
+    {"media_id": "m2", "filename": "sunset.jpg", "kind": "image", "duration": 0, "width": 1600, "height": 1200},
+    {"media_id": "m3", "filename": "city.mp4", "kind": "video", "duration": 6.0, "width": 1280, "height": 720},
+    {"media_id": "s1", "filename": "summer.mp3", "kind": "audio", "duration": 50.0, "wf": SONG_WAVE, "bpm": 120},
+    {"media_id": "s2", "filename": "demo.wav", "kind": "audio", "duration": 8.0, "wf": SONG_WAVE[::2], "bpm": 96},
+]
 
 
 class StillApp(AddMusicApp):
@@ -112,13 +130,27 @@ async def error(pilot) -> None:  # type: ignore[no-untyped-def]
     await settle(pilot)
 
 
+async def reel_and_song(pilot) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    app.show_draft(REEL, (1280, 720), "", REEL_MEDIA)
+    await app.chat.add_notice("Uploaded demo.wav (8s)", "success")
+    await app.chat.add_notice('demo.wav is uploaded. Say "use my song" to put it under the video.', "info")
+    await app.chat.add_user("use summer.mp3 from 0:45, half-second crossfades, sync to the beat")
+    await app.chat.add_notice("applying edit: use your song…", "edit")
+    reply = await app.chat.start_reply()
+    await reply.write("Using summer.mp3 from 0:45 (it loops to fill 12s), with 0.5s crossfades; the cuts moved "
+                      "onto the beat by at most 0.2s.")
+    await reply.finish()
+    await settle(pilot)
+
+
 async def help_screen(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("f1")
     await settle(pilot)
 
 
 STATES: list[Callable[..., Awaitable[None]]] = [empty, streaming, still_working, music_and_title,
-                                                 export_finished, error, help_screen]
+                                                 export_finished, error, help_screen, reel_and_song]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

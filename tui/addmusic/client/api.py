@@ -397,8 +397,10 @@ class ApiClient:
 
     async def wait_render(self, job_id: str, progress: Progress | None = None,
                           sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                          queued: Callable[[int], None] | None = None) -> RenderStatus:
-        """Poll until the render ends; `queued(n)` hears "n renders ahead" whenever n changes."""
+                          queued: Callable[[int], None] | None = None,
+                          started: Callable[[], None] | None = None) -> RenderStatus:
+        """Poll until the render ends; `queued(n)` hears "n renders ahead" whenever n changes,
+        `started()` when a job that was heard waiting leaves the queue."""
         interval = self.settings.poll_interval(self.api_url)
         last_ahead: int | None = None
         while True:
@@ -406,6 +408,10 @@ class ApiClient:
             if queued and status.ahead is not None and status.ahead != last_ahead:
                 last_ahead = status.ahead
                 queued(status.ahead)
+            elif status.ahead is None and last_ahead is not None:
+                last_ahead = None
+                if started:
+                    started()
             if progress:
                 progress(min(100.0, max(0.0, status.progress)))
             if status.finished:

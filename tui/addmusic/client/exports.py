@@ -32,8 +32,9 @@ COLLECT_HINT = "`addmusic-tui collect` saves it to {dest}"
 
 async def export(client: ApiClient, dest: Path, *, quality: str = "high", overwrite: bool = False,
                  progress: PhaseProgress | None = None, handle: ExportHandle | None = None,
-                 queued: Callable[[int], None] | None = None) -> Path:
-    """Render the session's draft and save it at `dest`; `queued(n)` hears "n renders ahead"."""
+                 queued: Callable[[int], None] | None = None, started: Callable[[], None] | None = None) -> Path:
+    """Render the session's draft and save it at `dest`; `queued(n)` hears "n renders ahead",
+    `started()` that a render heard waiting has begun."""
     state = await client.state()
     if not state.draft.exportable:
         raise ApiError("Nothing to export yet: upload a clip first.")
@@ -58,15 +59,16 @@ async def export(client: ApiClient, dest: Path, *, quality: str = "high", overwr
         pending.remove(job_id)
         if handle is not None:
             handle.job_id = status.job_id
-    return await _finish(client, pending, status.job_id, dest, overwrite, progress, handle, queued)
+    return await _finish(client, pending, status.job_id, dest, overwrite, progress, handle, queued, started)
 
 
 async def _finish(client: ApiClient, pending: PendingRenders, job_id: str, dest: Path, overwrite: bool,
                   progress: PhaseProgress | None, handle: ExportHandle | None = None,
-                  queued: Callable[[int], None] | None = None) -> Path:
+                  queued: Callable[[int], None] | None = None, started: Callable[[], None] | None = None
+                  ) -> Path:
     try:
         status = await client.wait_render(job_id, (lambda p: progress("render", p)) if progress else None,
-                                          queued=queued)
+                                          queued=queued, started=started)
     except ApiError as exc:
         if not isinstance(exc, ConnectionLost) and _gone(exc):
             pending.remove(job_id)

@@ -98,6 +98,8 @@ PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Titles", ('add a title "Summer 2024" for 3 seconds', "put the title at the top", "make the title large")),
     ("Shape and length", ("make it vertical for Reels", "make it square", "trim it to 15 seconds",
                           "crop instead of blur")),
+    ("Clips and your song", ("what clips do I have", "put beach first", "with half-second crossfades",
+                             "use my song", "start the song at 0:45", "use the chorus", "sync to the beat")),
     ("Loudness", ("normalize to -16 LUFS",)),
     ("Taking back", ("undo", "redo")),
 )

@@ -1,8 +1,10 @@
 """The track view: the current edit drawn as a timeline, so people see everything that changes
-the output file without reading JSON: the output line (canvas, fill, loudness, clip sound), a
-ruler, one row per track (waveforms whose height follows the volume and the fades), then one line
-of details per music and title segment (style, tempo, energy, layers, fades, ducking; position,
-time, size, colour).
+the output file without reading JSON: the output line (canvas, fill, loudness, crossfades, beat
+sync, clip sound), a ruler, one row per track (each clip by name, stills marked, crossfades drawn
+where clips overlap; waveforms whose height follows the volume and the fades, the user's own song
+with its in-point and fit), a row per uploaded song that is only offered, then one line of
+details per reel, music and title (style, tempo, energy, layers, fades, ducking; position, time,
+size, colour).
 
 `render_timeline` is pure (a draft and a width in, Rich `Text` lines out) so it can be tested and
 reused by a plain console; `TrackView` only feeds it its own width and the theme's styles.
@@ -10,7 +12,9 @@ reused by a plain console; `TrackView` only feeds it its own width and the theme
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.style import Style
@@ -30,6 +34,19 @@ from addmusic.protocol.draft import (
     format_span,
 )
 
+from .media import (
+    Media,
+    OfferedSong,
+    fit,
+    in_point,
+    is_own_song,
+    is_still,
+    media_index,
+    offered_songs,
+    song_peaks,
+    still_facts,
+)
+
 EMPTY_HINT_TEMPLATE = "No clips yet — drop a video file here or press {upload} to upload."
 EMPTY_HINT = EMPTY_HINT_TEMPLATE.format(upload="ctrl+o")
 
@@ -39,6 +56,9 @@ _ICONS = {VIDEO: "►", AUDIO: "♪", TEXT: "T"}  # text-presentation symbols: o
 _BLOCKS = "▁▂▃▄▅▆▇█"
 _PLAIN_LEVEL = 50  # height of the bar drawn where the engine sent no waveform
 _CUT = "▏"  # a thin line at the start of every video clip, so cuts show even without colour
+_STILL = "▣"  # starts a still image instead of the cut line
+_XFADE = "╳"  # where two clips overlap: the crossfade
+_OFFERED_ROW = "♪ Song"  # the row of an uploaded song the edit does not use (yet)
 # Ruler steps (ms) tried in order; the first whose labels do not collide wins.
 _STEPS = (100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000,
           900_000, 1_800_000, 3_600_000)
@@ -48,7 +68,7 @@ _RULER_GAP = 2  # spaces kept between ruler labels
 # `trackview--<key>`. These defaults are plain ANSI colours so a console in 16 colours (or a
 # light terminal) still reads them.
 STYLE_KEYS = ("output", "ruler", "label", "video", "video-alt", "audio", "audio-label", "title", "other", "empty",
-              "summary")
+              "summary", "xfade", "offered")
 DEFAULT_STYLES: dict[str, Style] = {
     "output": Style(bold=True),
     "ruler": Style(dim=True),
@@ -61,6 +81,8 @@ DEFAULT_STYLES: dict[str, Style] = {
     "other": Style(reverse=True),
     "empty": Style(dim=True, italic=True),
     "summary": Style(dim=True),
+    "xfade": Style(color="bright_white", bgcolor="magenta"),
+    "offered": Style(dim=True),
 }
 
 
@@ -253,6 +275,11 @@ def output_facts(draft: Draft, clip_size: tuple[int, int] | None = None) -> list
     crossfade = _number(draft.meta.get("xf"))
     if crossfade and crossfade > 0:
         facts.append(f"{format_duration(int(crossfade))} crossfades")
+    if draft.meta.get("sync") is True:
+        facts.append("synced to beat")
+    picture_end = max((t.end for t in draft.tracks_of(VIDEO)), default=0)
+    if picture_end and draft.end > picture_end + 50:  # the file is longer than its pictures
+        facts.append(f"runs {format_duration(draft.end - picture_end)} past the last clip")
     levels = {100 if s.volume is None else s.volume for t in draft.tracks_of(VIDEO) for s in t.segments}
     if len(levels) == 1:
         level = levels.pop()
@@ -333,11 +360,13 @@ def _clip_sound(seg: Segment) -> str:
     return "muted" if seg.volume == 0 else f"sound {seg.volume}%"
 
 
-def _block_cell(track: Track, seg: Segment, width: int, style: Style) -> Text:
-    """A video clip, a title or an unknown segment: a coloured block with its label inside."""
+def _block_cell(track: Track, seg: Segment, width: int, style: Style, still: bool = False) -> Text:
+    """A video clip, a title or an unknown segment: a coloured block with its label inside (a
+    clip starts with a cut line, a still image with its own mark and the word "still")."""
     if track.type == VIDEO:
-        body = _CUT + _with_optional(width - 1, _name(track, seg), _clip_sound(seg), _span(seg)) \
-            if width > 1 else _CUT
+        mark = _STILL if still else _CUT
+        body = mark + _with_optional(width - 1, _name(track, seg), still_facts(seg) if still else "",
+                                     _clip_sound(seg), _span(seg)) if width > 1 else mark
     elif track.type == TEXT:
         body = _with_optional(width, _name(track, seg), seg.position or "center", _span(seg))
     else:
@@ -345,14 +374,27 @@ def _block_cell(track: Track, seg: Segment, width: int, style: Style) -> Text:
     return Text(_pad(body, width), style)
 
 
-def _audio_cell(track: Track, seg: Segment, width: int, wave_style: Style, label_style: Style) -> Text:
+def _audio_cell(track: Track, seg: Segment, width: int, wave_style: Style, label_style: Style,
+                info: Media | None = None, end: int = 0) -> Text:
     """An audio segment: its waveform, with the label laid over it where it hides the least (after
-    the fade-in ramp when there is room, so the ramp stays visible)."""
-    wave = waveform_blocks(seg, width)
+    the fade-in ramp when there is room, so the ramp stays visible). The user's own song shows
+    its in-point and how it fits the video, and its real waveform from the upload."""
     volume = _volume(seg)
-    room = width - min(6, width // 3)  # leave some waveform visible next to the label
     level = "muted" if volume == 0 else f"{volume}%"
-    label = _with_optional(room, f"{_name(track, seg)} {level}", _span(seg), "ducked" if seg.duck else "")
+    room = width - min(6, width // 3)  # leave some waveform visible next to the label
+    if is_own_song(seg, info):
+        name = seg.label or str((info or {}).get("filename") or seg.src)
+        if seg.waveform is None:
+            seg = replace(seg, waveform=song_peaks(seg, info))
+        label = _with_optional(room, f"{name} {level}", in_point(seg), fit(seg, info, end), _span(seg),
+                               "ducked" if seg.duck else "")
+    else:
+        label = _with_optional(room, f"{_name(track, seg)} {level}", _span(seg), "ducked" if seg.duck else "")
+    wave = waveform_blocks(seg, width)
+    return _overlay(wave, label, seg, width, wave_style, label_style)
+
+
+def _overlay(wave: str, label: str, seg: Segment, width: int, wave_style: Style, label_style: Style) -> Text:
     size = cell_len(label)
     if size == 0:
         return Text(wave, wave_style)
@@ -371,40 +413,74 @@ def _audio_cell(track: Track, seg: Segment, width: int, wave_style: Style, label
     return out
 
 
-def _track_row(track: Track, end: int, area: int, styles: Mapping[str, Style]) -> Text:
+def _track_row(track: Track, end: int, area: int, styles: Mapping[str, Style],
+               media: Mapping[str, Media] | None = None) -> Text:
+    """One track to scale. On the video row, clips that overlap (crossfades, `xf`) are drawn
+    up to where the next one starts, and the overlap itself as ╳ (at least one column)."""
     icon = _ICONS.get(track.type, "·")
+    media = media or {}
     row = Text(_pad(f"{icon} {track.name}", LABEL_WIDTH - 1) + " ", styles["label"])
     if not track.segments:
         row.append(_pad("(empty)", area), styles["empty"])
         return row
+    segments = sorted(track.segments, key=lambda s: (s.start, s.end))
     cursor = 0
-    clip = 0
-    for seg in sorted(track.segments, key=lambda s: (s.start, s.end)):
+    for clip, seg in enumerate(segments):
         if cursor >= area:
             break
         c0 = max(cursor, _column(seg.start, end, area))
-        c1 = min(area, max(c0 + 1, _column(seg.end, end, area)))
+        following = segments[clip + 1] if clip + 1 < len(segments) else None
+        overlap = track.type == VIDEO and following is not None and following.start < seg.end
+        if overlap:
+            assert following is not None
+            c1 = min(area, max(c0 + 1, _column(following.start, end, area)))
+            x1 = min(area, max(c1 + 1, _column(seg.end, end, area)))
+        else:
+            c1 = x1 = min(area, max(c0 + 1, _column(seg.end, end, area)))
         if c0 > cursor:
             row.append(" " * (c0 - cursor))
         width = c1 - c0
+        info = media.get(seg.src)
         if track.type == AUDIO:
-            row.append_text(_audio_cell(track, seg, width, styles["audio"], styles["audio-label"]))
+            row.append_text(_audio_cell(track, seg, width, styles["audio"], styles["audio-label"], info, end))
+        elif track.type == VIDEO:
+            key = "video" if clip % 2 == 0 else "video-alt"
+            row.append_text(_block_cell(track, seg, width, styles[key], is_still(seg, info)))
         else:
-            if track.type == VIDEO:
-                key = "video" if clip % 2 == 0 else "video-alt"
-            else:
-                key = "title" if track.type == TEXT else "other"
-            row.append_text(_block_cell(track, seg, width, styles[key]))
-        clip += 1
-        cursor = c1
+            row.append_text(_block_cell(track, seg, width, styles["title" if track.type == TEXT else "other"]))
+        if x1 > c1:
+            row.append(_XFADE * (x1 - c1), styles["xfade"])
+        cursor = x1
     if cursor < area:
         row.append(" " * (area - cursor))
     return row
 
 
-def _more_line(hidden: list[Track], width: int, style: Style) -> Text:
+def _offered_row(song: OfferedSong, end: int, area: int, styles: Mapping[str, Style]) -> Text:
+    """An uploaded song the edit does not use: its real waveform, as long as it would play from
+    the start (never past the timeline), labelled "offered" first so a cut label still says it."""
+    row = Text(_pad(_OFFERED_ROW, LABEL_WIDTH - 1) + " ", styles["label"])
+    length = min(end, song.length_ms or end)
+    width = min(area, max(1, _column(length, end, area)))
+    seg = Segment(label=song.name, duration=max(1, length), waveform=song.peaks)
+    wave = waveform_blocks(seg, width)
+    main, extra = f"offered: {song.name}", "— not used yet"
+    room_on, room_after = width - min(6, width // 3), area - width - 1
+    if cell_len(main) > room_on and room_after >= min(cell_len(main), 12):
+        # a short song: the whole waveform, and the label in the empty row after it
+        row.append(wave, styles["offered"])
+        row.append(" " + _pad(_with_optional(room_after, main, extra), room_after), styles["offered"])
+        return row
+    row.append_text(_overlay(wave, _with_optional(room_on, main, extra), seg, width, styles["offered"],
+                             styles["offered"]))
+    if width < area:
+        row.append(" " * (area - width))
+    return row
+
+
+def _more_line(hidden: list[str], width: int, style: Style) -> Text:
     noun = "track" if len(hidden) == 1 else "tracks"
-    names = ", ".join(t.name for t in hidden)
+    names = ", ".join(hidden)
     return Text(_fit(f"  +{len(hidden)} more {noun}: {names}", width), style)
 
 
@@ -413,10 +489,15 @@ def _more_line(hidden: list[Track], width: int, style: Style) -> Text:
 _ENERGY = {"calm": "calm", "high": "high energy", "build": "builds up"}
 
 
-def music_facts(seg: Segment) -> list[str]:
-    """A music segment's settings that change the sound, beyond its volume and time."""
+def music_facts(seg: Segment, info: Media | None = None, end: int = 0) -> list[str]:
+    """A music segment's settings that change the sound, beyond its volume and time. The user's
+    own song (`info`: its upload) says so, with its in-point and how it fits the `end`."""
     extra = seg.extra
     facts: list[str] = []
+    if is_own_song(seg, info):
+        facts += [f for f in ("your song", in_point(seg), fit(seg, info, end or seg.end)) if f]
+    if extra.get("follow_cuts"):
+        facts.append("follows the cuts")
     if extra.get("style"):
         facts.append(str(extra["style"]))
     bpm = _number(extra.get("bpm"))
@@ -449,48 +530,88 @@ def title_facts(seg: Segment) -> list[str]:
     return facts
 
 
-def detail_lines(draft: Draft) -> list[str]:
-    """One line per music and title segment: `♪ Upbeat pop: upbeat · 120 bpm · fade in 1s`."""
+def reel_facts(track: Track, draft: Draft, media: Mapping[str, Media]) -> list[str]:
+    """A reel (three clips or more, a still, crossfades or beat sync): each clip in order with
+    its time, then crossfades and beat sync — what a row too narrow for every name cannot say.
+    Empty for one or two plain clips, whose row says all there is."""
+    segments = sorted(track.segments, key=lambda s: (s.start, s.end))
+    stills = [is_still(seg, media.get(seg.src)) for seg in segments]
+    crossfade = _number(draft.meta.get("xf"))
+    synced = draft.meta.get("sync") is True
+    if len(segments) < 3 and not any(stills) and not synced and not (crossfade and len(segments) > 1):
+        return []
+    facts = [f"{_name(track, seg)} {'(' + still_facts(seg) + ') ' if still else ''}{_span(seg)}"
+             for seg, still in zip(segments, stills, strict=True)]
+    if crossfade and crossfade > 0 and len(segments) > 1:
+        facts.append(f"{format_duration(int(crossfade))} crossfades")
+    if synced:
+        facts.append("cuts synced to the beat")
+    return facts
+
+
+def detail_lines(draft: Draft, media: list[dict[str, Any]] | None = None) -> list[str]:
+    """One line per reel, music and title segment and offered song:
+    `♪ Upbeat pop: upbeat · 120 bpm · fade in 1s`."""
     lines: list[str] = []
+    by_id = media_index(media)
     for track in draft.tracks:
+        if track.type == VIDEO:
+            facts = reel_facts(track, draft, by_id)
+            if facts:
+                noun = "clip" if len(track.segments) == 1 else "clips"
+                lines.append(f"{_ICONS[VIDEO]} {len(track.segments)} {noun}: " + " · ".join(facts))
+            continue
         for seg in track.segments:
             if track.type == AUDIO:
-                facts = music_facts(seg)
+                facts = music_facts(seg, by_id.get(seg.src), draft.end)
             elif track.type == TEXT:
                 facts = title_facts(seg)
             else:
                 continue
             if facts:
                 lines.append(f"{_ICONS[track.type]} {_name(track, seg)}: " + " · ".join(facts))
+    for song in offered_songs(draft, media):
+        lines.append(f'{_ICONS[AUDIO]} {song.name}{song.facts()}: uploaded, not used yet — say "use my song" '
+                     "to put it under the video")
     return lines
 
 
 def render_timeline(draft: Draft, width: int, *, max_rows: int | None = None, max_lines: int | None = None,
-                    styles: Mapping[str, Style] | None = None,
-                    clip_size: tuple[int, int] | None = None, empty_hint: str = EMPTY_HINT) -> list[Text]:
+                    styles: Mapping[str, Style] | None = None, clip_size: tuple[int, int] | None = None,
+                    empty_hint: str = EMPTY_HINT, media: list[dict[str, Any]] | None = None) -> list[Text]:
     """The draft as lines no wider than `width` cells: the output line, a ruler, one row per
-    track (at most `max_rows`, the rest counted on a "+N more" line) and the details, wrapped.
-    `max_lines` caps the total (the details shrink first, then track rows; the output line
-    stays). `styles` overrides DEFAULT_STYLES; `clip_size` is the first clip's size."""
+    track and per offered song (at most `max_rows`, the rest counted on a "+N more" line) and
+    the details, wrapped. `max_lines` caps the total (the details shrink first, then rows; the
+    output line stays). `styles` overrides DEFAULT_STYLES; `clip_size` is the first clip's size;
+    `media` the session's uploads (`video_infos`: stills, songs, their waveforms)."""
     style = {**DEFAULT_STYLES, **(styles or {})}
     if width <= 0 or (max_lines is not None and max_lines <= 0):
         return []
-    if not draft.exportable:
-        hint = _wrap(empty_hint, width)
-        return [Text(line, style["empty"]) for line in hint[: max_lines or None]]
-    output = [Text(line, style["output"]) for line in _wrap(" · ".join(output_facts(draft, clip_size)), width)]
-    details = [wrapped for line in detail_lines(draft) for wrapped in _wrap(line, width)]
+    offered = offered_songs(draft, media)
     area = width - LABEL_WIDTH
+    if not draft.exportable:
+        lines = [Text(line, style["empty"]) for line in _wrap(empty_hint, width)]
+        if area >= _MIN_AREA:  # a song uploaded before any clip: its waveform at its own length
+            lines += [_offered_row(song, song.length_ms or 1, area, style) for song in offered]
+        lines += [Text(line, style["summary"]) for line in
+                  (w for line in detail_lines(draft, media) for w in _wrap(line, width))]
+        return lines[: max_lines or None]
+    output = [Text(line, style["output"]) for line in _wrap(" · ".join(output_facts(draft, clip_size)), width)]
+    details = [wrapped for line in detail_lines(draft, media) for wrapped in _wrap(line, width)]
     if area < _MIN_AREA:
         details = _wrap(draft.summary(), width)  # no room for a timeline: say it in words
         lines = output + [Text(line, style["summary"]) for line in details]
         return lines if max_lines is None else lines[:max_lines]
 
-    tracks = draft.tracks
-    shown = len(tracks) if max_rows is None else max(0, min(len(tracks), max_rows))
+    end = max(1, draft.end)
+    by_id = media_index(media)
+    rows: list[tuple[str, Callable[[], Text]]] = [
+        (track.name, lambda track=track: _track_row(track, end, area, style, by_id)) for track in draft.tracks]
+    rows += [(f"offered {song.name}", lambda song=song: _offered_row(song, end, area, style)) for song in offered]
+    shown = len(rows) if max_rows is None else max(0, min(len(rows), max_rows))
     if max_lines is not None:
-        def total(rows: int, detail_count: int) -> int:
-            return len(output) + 1 + rows + (1 if rows < len(tracks) else 0) + detail_count
+        def total(count: int, detail_count: int) -> int:
+            return len(output) + 1 + count + (1 if count < len(rows) else 0) + detail_count
 
         detail_count = len(details)
         while detail_count > 1 and total(shown, detail_count) > max_lines:
@@ -501,11 +622,10 @@ def render_timeline(draft: Draft, width: int, *, max_rows: int | None = None, ma
             return output[:max_lines]
         details = _ellipsise_lines(details, detail_count, width)
 
-    end = max(1, draft.end)
     lines = [*output, _ruler_line(end, area, style["ruler"])]
-    lines += [_track_row(track, end, area, style) for track in tracks[:shown]]
-    if shown < len(tracks):
-        lines.append(_more_line(tracks[shown:], width, style["empty"]))
+    lines += [draw() for _name_, draw in rows[:shown]]
+    if shown < len(rows):
+        lines.append(_more_line([name for name, _draw in rows[shown:]], width, style["empty"]))
     lines += [Text(line, style["summary"]) for line in details]
     return lines
 
@@ -539,6 +659,8 @@ class TrackView(Widget, can_focus=True):
         & > .trackview--other { background: $accent 40%; color: $text; }
         & > .trackview--empty { color: $text-muted; text-style: italic; }
         & > .trackview--summary { color: $text-muted; }
+        & > .trackview--xfade { background: $accent 60%; color: $text; }
+        & > .trackview--offered { color: $text-muted; }
         /* ANSI themes: the terminal's own palette decides, so use the pairs that read in any
            16-colour palette, light or dark (text colours are explicit, not the default). */
         &:ansi > .trackview--video { background: ansi_blue; color: ansi_bright_white; }
@@ -546,6 +668,7 @@ class TrackView(Widget, can_focus=True):
         &:ansi > .trackview--audio { color: ansi_green; }
         &:ansi > .trackview--title { background: ansi_yellow; color: ansi_black; }
         &:ansi > .trackview--other { background: ansi_magenta; color: ansi_bright_white; }
+        &:ansi > .trackview--xfade { background: ansi_magenta; color: ansi_bright_white; }
     }
     """
 
@@ -556,6 +679,7 @@ class TrackView(Widget, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._draft = draft if draft is not None else Draft()
         self.clip_size: tuple[int, int] | None = None
+        self.media: list[dict[str, Any]] = []
         self.empty_hint = EMPTY_HINT  # the app sets it with the remapped upload key
         self.max_rows = max_rows
 
@@ -563,11 +687,14 @@ class TrackView(Widget, can_focus=True):
     def draft(self) -> Draft:
         return self._draft
 
-    def show(self, draft: Draft, clip_size: tuple[int, int] | None = None) -> None:
+    def show(self, draft: Draft, clip_size: tuple[int, int] | None = None,
+             media: list[dict[str, Any]] | None = None) -> None:
         """Draw `draft` from now on (`clip_size`: the first clip's, which a draft without a canvas
-        keeps); the height may change, so the layout is refreshed too."""
+        keeps; `media`: the session's uploads, `video_infos`); the height may change, so the
+        layout is refreshed too."""
         self._draft = draft
         self.clip_size = clip_size
+        self.media = list(media or [])
         self.refresh(layout=True)
 
     def _styles(self) -> dict[str, Style]:
@@ -582,12 +709,13 @@ class TrackView(Widget, can_focus=True):
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return max(1, len(render_timeline(self._draft, width, max_rows=self.max_rows, max_lines=self._max_lines(),
-                                          clip_size=self.clip_size, empty_hint=self.empty_hint)))
+                                          clip_size=self.clip_size, empty_hint=self.empty_hint, media=self.media)))
 
     def render(self) -> RenderResult:
         width = self.content_size.width
         lines = render_timeline(self._draft, width, max_rows=self.max_rows, max_lines=self._max_lines(),
-                                styles=self._styles(), clip_size=self.clip_size, empty_hint=self.empty_hint)
+                                styles=self._styles(), clip_size=self.clip_size, empty_hint=self.empty_hint,
+                                media=self.media)
         text = Text("\n").join(lines)
         text.no_wrap = True
         text.overflow = "crop"
