@@ -3,9 +3,10 @@ lacks a stream, that is shorter or longer than the plan, or that does not decode
 to the user.
 
 The decode check costs what the render cost at most: a re-encoded picture is decoded in full (the
-encoder just spent far longer writing it), a copied one only at its start and its last group of
-pictures (the copy took seconds; decoding the whole source would take longer than the render),
-while every packet is still read, so a broken index or a truncated tail shows.
+encoder just spent far longer writing it), a copied one only its first pictures and its last group
+of pictures (the copy took seconds; decoding even one 10 s group of 1080p pictures cost as much as
+the whole bare ffmpeg mux), while every packet is still read, so a broken index or a truncated tail
+shows. Sound is always decoded in full (AAC is cheap).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from pathlib import Path
 import av
 import av.logging
 
+# Pictures decoded at the start of a copied stream: enough for the decoder to take the parameter
+# sets and the first keyframe, and for any decoder delay (B-frames) to flush one out.
+HEAD_PACKETS = 8
 # A frame or two of picture plus one AAC frame of sound (21 ms at 48 kHz) and container rounding.
 FRAME_SLACK = 2
 MIN_SLACK_MS = 60
@@ -85,6 +89,9 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
     """Decode what the check calls for; return how far each stream really reaches (ms)."""
     ends: dict[str, float] = {}
     keyframes: list[int] = []
+    head = 0
+    if video is not None:
+        video.thread_type = "AUTO"  # frame threads: the decode check shares the cores with nothing
     streams = [s for s in (video, audio) if s is not None]
     for packet in container.demux(*streams):
         if packet.size == 0 or packet.pts is None:
@@ -99,7 +106,8 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
         if stream is video and not full:
             if packet.is_keyframe:
                 keyframes.append(packet.pts)
-            if len(keyframes) <= 1:  # the first group of pictures
+            if head < HEAD_PACKETS:  # the first pictures
+                head += 1
                 packet.decode()
             continue
         packet.decode()
