@@ -18,7 +18,19 @@ from addmusic.protocol.draft import Draft
 from . import normalise, typos, vocab
 from .clauses import split
 from .core import Clause, Edit, HistoryCommand, Outcome, Rule
-from .families import clip_sound, general, history, keep_cut, loudness, music, questions, shape, titles, unsupported
+from .families import (
+    clip_sound,
+    clips,
+    general,
+    history,
+    keep_cut,
+    loudness,
+    music,
+    questions,
+    shape,
+    titles,
+    unsupported,
+)
 from .replies import examples, say
 from .text import Prepared, has_cjk, prepare
 
@@ -28,6 +40,7 @@ __all__ = ["Edit", "HistoryCommand", "Interpretation", "Step", "apply_all", "int
 RULES: tuple[Rule, ...] = (
     *general.RULES[:1],  # small talk
     *history.RULES,
+    *clips.RULES,  # several clips: before "reverse"/"transitions" are read as things it cannot do
     *unsupported.RULES,
     *questions.RULES,
     *titles.RULES[:2],  # remove, change the text
@@ -43,7 +56,7 @@ RULES: tuple[Rule, ...] = (
     *music.RULES_LATE,
 )
 # Rules that read a negation themselves ("don't duck it", "no fade", "not so loud").
-_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers"}
+_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers", *clips.READS_NEGATION}
 
 
 @dataclass
@@ -200,6 +213,13 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
         if out is None:
             out = _read(c, running)
         used = 1
+        if (out is None or out.takes_list) and piece.soft_after and i + 1 < len(pieces) and \
+                clips.only_clips_named(_clause(p, pieces[i + 1].start, pieces[i + 1].end, lang, srcs, draft, False), running):
+            # "use only beach and drone", "swap city and drone": the next clause only names more clips
+            joined = _clause(p, piece.start, pieces[i + 1].end, lang, srcs, draft, pieces[i + 1].asked)
+            joined_out = _read(joined, running)
+            if joined_out is not None and not joined_out.unmatched:
+                c, out, used = joined, joined_out, 2
         if out is None and piece.soft_after and i + 1 < len(pieces):
             nxt = pieces[i + 1]
             joined = _clause(p, piece.start, nxt.end, lang, srcs, draft, nxt.asked)
