@@ -31,6 +31,8 @@ HERE = Path(__file__).parent
 SUITES: dict[str, dict[str, tuple[str, float]]] = {
     "corpus": {"en.txt": ("en", 1.0), "zh.txt": ("zh", 1.0)},
     "heldout": {"heldout_en.txt": ("en", 1.0), "heldout_zh.txt": ("zh", 1.0)},
+    # several clips (issue 9): listing, choosing, ordering, crossfades, photos, other families on a reel
+    "reel": {"reel_en.txt": ("en", 1.0), "reel_zh.txt": ("zh", 1.0)},
 }
 SETUP_MESSAGES = {
     "empty": [],

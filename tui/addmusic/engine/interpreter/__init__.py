@@ -214,7 +214,8 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
             out = _read(c, running)
         used = 1
         if (out is None or out.takes_list) and piece.soft_after and i + 1 < len(pieces) and \
-                clips.only_clips_named(_clause(p, pieces[i + 1].start, pieces[i + 1].end, lang, srcs, draft, False), running):
+                clips.only_clips_named(_clause(p, pieces[i + 1].start, pieces[i + 1].end, lang, srcs, draft, False), running,
+                                       in_list=out is not None):
             # "use only beach and drone", "swap city and drone": the next clause only names more clips
             joined = _clause(p, piece.start, pieces[i + 1].end, lang, srcs, draft, pieces[i + 1].asked)
             joined_out = _read(joined, running)

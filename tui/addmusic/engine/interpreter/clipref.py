@@ -174,7 +174,11 @@ def _name_hits(phrase: str, cat: list[ClipInfo]) -> tuple[list[ClipInfo], bool]:
             hits += [c for c in cat if any(w in c.stem.lower() for w in stems) and c not in hits]
     if hits:
         return hits, True
-    words = [w for w in re.findall(r"[a-z][a-z0-9_-]{2,}", FILLER.sub(" ", p)) if w not in _NOT_NAMES]
+    rest = FILLER.sub(" ", p)
+    words = [w for w in re.findall(r"[a-z][a-z0-9_-]{2,}", rest) if w not in _NOT_NAMES]
+    for _, en, zh in PROPERTIES:
+        rest = re.sub(zh, " ", re.sub(en, " ", rest))
+    cjk = re.findall(r"[\u4e00-\u9fff]{2,}", _POSITION_ZH.sub(" ", rest))  # "森林那个": a name, unknown here
     fuzzy: list[ClipInfo] = []
     for c in cat:
         stem = _squash(c.stem)
@@ -183,7 +187,7 @@ def _name_hits(phrase: str, cat: list[ClipInfo]) -> tuple[list[ClipInfo], bool]:
         allowed = 1 if len(stem) <= 5 else 2
         if any(_distance(w.replace("-", "").replace("_", ""), stem) <= allowed for w in words):
             fuzzy.append(c)
-    return fuzzy, bool(words)
+    return fuzzy, bool(words or cjk)
 
 
 # Words of a reference phrase that are not names (so "the vertical one" is not an unknown clip "vertical").
@@ -196,7 +200,7 @@ number clip clips that and
 """.split())
 
 _POSITION_EN = re.compile(
-    r"\b(?:(?:clip|video|shot|number|no\.?|#)\s*#?\s*(?P<n>\d+)\b|#(?P<h>\d+)\b|"
+    r"\b(?:(?:clips?|videos?|shots?|number|no\.?|#)\s*#?\s*(?P<n>\d+)\b|#(?P<h>\d+)\b|"
     r"(?P<o>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|ninth|9th|tenth|10th)\b"
     r"(?!\s+(?:\d|half|part))|(?P<back>second(?:[- ]to[- ]| from (?:the )?)last|penultimate|next[- ]to[- ]last)|(?P<last>last|final))")
 _POSITION_ZH = re.compile(r"倒数第(?P<zback>\d+)|第(?P<zn>\d+)|第(?P<zfirst>)(?=个|段|条|张)|(?P<zlast>最后|末尾)")

@@ -15,6 +15,7 @@ from addmusic.protocol.draft import Draft, format_seconds
 
 from ..clipref import ClipInfo, Ref, catalogue, on_reel, only_names, resolve, split_list
 from ..core import Clause, Edit, Outcome, rule
+from ..draftops import video_segments
 from ..reelops import XF_MAX, XF_MIN, arrange, order, set_crossfade, set_still
 from ..reelops import Outcome as ReelOutcome
 from ..replies import say
@@ -60,7 +61,7 @@ ALL_EN = (r"^(?:use|include|bring back|restore|put back|add back|keep|add|go bac
 ALL_ZH = (r"(?:全部|都|全都|所有(?:的)?(?:素材|片段|视频)?(?:都)?|全)(?:用上|用|加上|加回来|放进去|放上|恢复)|用(?:上)?(?:全部|所有)(?:的)?(?:素材|片段|视频)|"
           r"(?:恢复|还原)(?:全部|所有|原来的)(?:素材|片段|视频|顺序)?|(?:三个|两个|几个)(?:都|全)用")
 
-ONLY_EN = (r"^(?:(?:i\s+)?(?:only\s+)?(?:want|need)\s+(?:to\s+use\s+)?(?:only\s+|just\s+)|(?:only|just)\s+(?:use|keep|want|show|include|have|do)\s+|"
+ONLY_EN = (r"^(?:(?:i\s+)?only\s+(?:want|need)\s+(?:to\s+use\s+)?|(?:i\s+)?(?:want|need)\s+(?:to\s+use\s+)?(?:only\s+|just\s+)|(?:only|just)\s+(?:use|keep|want|show|include|have|do)\s+|"
            r"(?:use|keep|show|include|have|leave)\s+(?:only|just)\s+|switch\s+(?:it\s+|this\s+)?(?:over\s+)?to\s+|change\s+(?:it\s+)?to\s+|"
            r"go\s+with\s+(?:only\s+|just\s+)|stick\s+(?:to|with)\s+(?:only\s+|just\s+)?|only\s+|just\s+|use\s+(?=.*\b(?:instead|alone|only|by itself)$))"
            r"(?P<x>.+?)(?:\s+only|\s+instead|\s+alone|\s+by itself|\s+please)?$|^(?P<y>.+?)\s+only$")
@@ -74,7 +75,7 @@ DROP_EN = (r"^(?:drop|remove|delete|cut|lose|ditch|get rid of|take out|take away
            r"(?:\s+(?:please|pls|completely|entirely|altogether))?$|^(?:take|leave|cut|throw|kick)\s+(?P<y>.+?)\s+out$|"
            r"^(?P<z>.+?)\s+(?:has to go|can go|goes|must go|is out)$")
 DROP_ZH = (r"^(?:去掉|删掉|删除|拿掉|移除|去除|剪掉|扔掉|不要|丢掉|删|不用)(?P<x>.+?)(?:吧|了)?$|"
-           r"^(?:把)?(?P<y>.+?)(?:去掉|删掉|删除|拿掉|移除|去除|剪掉|扔掉|不要了|删了|丢掉|也删了|也去掉)(?:吧)?$")
+           r"^(?:把)?(?P<y>.+?)(?:去掉|删掉|删除|拿掉|移除|去除|剪掉|扔掉|不要了?|删了?|丢掉|也删了?|也去掉)(?:吧)?$")
 
 BACK_EN = (r"^(?:bring back|put back|add back|restore|re-?add|re-?include|include|add|use)\s+(?P<x>.+?)"
            r"(?:\s+(?:back|again|too|as well|also|in))*$|^(?:bring|put|add|get)\s+(?P<y>.+?)\s+back(?:\s+in)?$")
@@ -95,11 +96,12 @@ MOVE_ZH = (r"^(?:把|将)?(?P<x>.+?)(?:放|移|挪|调|排|拖|改)(?:到|在|�
            r"^(?:先放|先播|先用)(?P<f>.+)$|^(?P<l>.+?)放(?:在)?最后(?:面)?$")
 RELATIVE_ZH = r"^(?:把|将)?(?P<x>.+?)(?:放|移|挪|调|排)(?:到|在)(?P<y>.+?)(?P<rel>前面|前边|之前|前头|前|后面|后边|之后|后头|后)(?:去|来|吧)?$"
 
-SWAP_PAIR_EN = r"^(?:swap|switch|flip|exchange|trade|interchange|reverse)\s+(?:the\s+)?(?:order\s+of\s+(?:the\s+)?)?(?P<which>first|last|final)\s+(?:2|two)(?:\s+(?:clips|videos|shots|ones))?(?:\s+around)?$"
+SWAP_PAIR_EN = (r"^(?:swap|switch|flip|exchange|trade|interchange|reverse)\s+(?:the\s+)?(?:order\s+of\s+(?:the\s+)?)?(?:(?P<which>first|last|final)\s+(?:2|two)|"
+                r"(?P<both>them|the 2|both|these 2|those 2|the clips|the 2 clips|both clips))(?:\s+(?:clips|videos|shots|ones))?(?:\s+(?:around|round|over))?$")
 SWAP_EN = r"^(?:swap|switch|flip|exchange|trade|interchange)\s+(?:the\s+)?(?:order\s+of\s+|places\s+of\s+|positions\s+of\s+)?(?P<a>.+?)\s+(?:and|with|&|for)\s+(?P<b>.+?)(?:\s+around|\s+round|\s+places|\s+positions)?$"
 SWAP_PAIR_ZH = r"(?:交换|调换|互换|对调|换)(?:一下)?(?P<zw>前|后|最后)2个(?:片段|视频|素材)?|(?P<w2>前|后|最后)2个(?:片段|视频|素材)?(?:的)?(?:顺序)?(?:交换|调换|互换|对调|换|反过来)"
 SWAP_ZH = r"^(?:交换|调换|互换|对调)(?:一下)?(?P<a>.+?)(?:和|跟|与|、)(?P<b>.+?)(?:的)?(?:位置|顺序)?$|^(?:把)?(?P<c>.+?)(?:和|跟|与)(?P<d>.+?)(?:的)?(?:位置|顺序)?(?:交换|换|调换|互换|对调|换个位置|换位置|调个顺序|掉换|调过来)(?:位置|顺序|一下)?$"
-REVERSE = (r"^(?:reverse|flip|invert)\s+(?:the\s+)?(?:clip\s+)?(?:order|sequence|clips|reel)\b|\b(?:in\s+)?revers(?:e|ed)\s+order\b|"
+REVERSE = (r"^(?:revers(?:e|ed)?|flip|invert)\s+(?:the\s+)?(?:clip\s+)?(?:order|sequence|clips|reel)\b|\b(?:in\s+)?revers(?:e|ed)\s+order\b|"
            r"\bbackwards?\s+order\b|\border\s+(?:backwards|reversed|flipped)\b|^(?:play|put)\s+(?:the\s+)?clips\s+(?:in\s+)?(?:reverse|backwards)|"
            r"倒序|逆序|顺序(?:反过来|倒过来|颠倒|反转|倒一下|调转)|(?:颠倒|反转|倒转)(?:一下)?(?:片段|素材|视频)?(?:的)?顺序|反过来排|倒过来排|倒着排")
 
@@ -215,8 +217,11 @@ def _tail(res: ReelOutcome, lang: str) -> str:
     return "".join(notes)
 
 
-def only_clips_named(c: Clause, d: Draft) -> bool:
-    """The clause does nothing but name clips ("drone", "the vertical one", 城市那个)."""
+def only_clips_named(c: Clause, d: Draft, *, in_list: bool = False) -> bool:
+    """The clause does nothing but name clips ("drone", "the vertical one", 城市那个); `in_list`:
+    it follows a list of clips, where a bare number is one more ("clips 1 and 3")."""
+    if in_list and re.fullmatch(r"\d{1,2}", c.t.strip()):
+        return True
     return only_names(c.t, catalogue(d, c.sources))
 
 
@@ -297,6 +302,10 @@ def _drop(phrase: str, c: Clause, d: Draft) -> Outcome | None:
     cat, infos = _ctx(c, d)
     if re.match(r"^(?:删|去|剪|动|改|移|拿)", phrase):
         return None  # "不要删海滩": a negated removal
+    if re.fullmatch(r"(?:all|every|both|all of)?\s*(?:the |my |of the |of my )?(?:\d+ )?(?:clips|videos|clip|shots|of them|everything)|"
+                    r"(?:全部|所有|全部的|所有的)(?:素材|片段|视频)?", phrase.strip()) and len(order(d)) > 1 and \
+            re.search(r"\b(?:all|every|both|everything)\b|全部|所有", phrase):
+        return Outcome("drop_clips", note=say("clips_no_picture", c.lang))
     refs = _refs(phrase, cat)
     if not refs:
         return None
@@ -319,6 +328,8 @@ def _b_drop(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 
 def _b_back(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    if re.match(BARE_ONLY, c.raw.lower()) and c.t.startswith("use "):
+        return _listed(_only(_g(m, "x", "y"), c, d))  # "just use drone.mp4" (the politeness filter took "just")
     return _listed(_back(_g(m, "x", "y"), c, d))
 
 
@@ -456,8 +467,10 @@ def _b_swap_pair(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     srcs = order(d)
     if len(srcs) < 2:
         return Outcome("order_clips", note=say("clips_one", c.lang))
+    if _g(m, "both") and len(srcs) != 2:
+        return None  # "swap them" with three clips: which two is not said
     which = _g(m, "which", "zw", "w2")
-    i = 0 if which in ("first", "前") else len(srcs) - 2
+    i = 0 if which in ("first", "前", "") else len(srcs) - 2
     srcs[i], srcs[i + 1] = srcs[i + 1], srcs[i]
     return _reorder(c, d, infos, srcs)
 
@@ -602,10 +615,11 @@ def _b_still_len(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 def _b_zoom(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     t = c.t
-    if not re.search(ZOOM_NEEDS, t) and not _named_photo(t, c, d):
+    off = bool(re.search(ZOOM_OFF, t))
+    zoomed = any(s.extra.get("zoom") for s in video_segments(d))
+    if not re.search(ZOOM_NEEDS, t) and not _named_photo(t, c, d) and not (off and zoomed):
         return None  # "zoom in to fill": how the picture fills the frame (shape)
     tool = "set_photo_zoom"
-    off = bool(re.search(ZOOM_OFF, t))
     phrase = re.sub(rf"{ZOOM_WORDS}|{ZOOM_OFF}|\b(?:add|put|give|use|make|a|an|slow\w*|gentle|subtle|effect|on|to|into|for|in|out|"
                     rf"with|it|the zoom|zoom)\b|加上?|个|给|效果|的|让|把|有|慢慢|缓慢|缓缓|轻微|地", " ", t)
     phrase = re.sub(r"\s+", " ", phrase).strip()
