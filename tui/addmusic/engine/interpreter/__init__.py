@@ -213,14 +213,18 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
         if out is None:
             out = _read(c, running)
         used = 1
-        if (out is None or out.takes_list) and piece.soft_after and i + 1 < len(pieces) and \
-                clips.only_clips_named(_clause(p, pieces[i + 1].start, pieces[i + 1].end, lang, srcs, draft, False), running,
-                                       in_list=out is not None):
-            # "use only beach and drone", "swap city and drone": the next clause only names more clips
-            joined = _clause(p, piece.start, pieces[i + 1].end, lang, srcs, draft, pieces[i + 1].asked)
-            joined_out = _read(joined, running)
-            if joined_out is not None and not joined_out.unmatched:
-                c, out, used = joined, joined_out, 2
+        if (out is None or out.takes_list) and piece.soft_after and i + 1 < len(pieces):
+            # "use only beach and drone", "order: drone, beach, city": the next clauses only name more clips
+            j = i + 1
+            while j < len(pieces) and pieces[j - 1].soft_after and clips.only_clips_named(
+                    _clause(p, pieces[j].start, pieces[j].end, lang, srcs, draft, False), running,
+                    in_list=out is not None or bool(re.search(r"\d$", p.text[pieces[j - 1].start:pieces[j - 1].end].strip()))):
+                j += 1
+            if j > i + 1:
+                joined = _clause(p, piece.start, pieces[j - 1].end, lang, srcs, draft, pieces[j - 1].asked)
+                joined_out = _read(joined, running)
+                if joined_out is not None and not joined_out.unmatched:
+                    c, out, used = joined, joined_out, j - i
         if out is None and piece.soft_after and i + 1 < len(pieces):
             nxt = pieces[i + 1]
             joined = _clause(p, piece.start, nxt.end, lang, srcs, draft, nxt.asked)

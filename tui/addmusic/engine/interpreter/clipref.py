@@ -264,8 +264,14 @@ PLURAL = re.compile(r"\b(?:ones|clips|videos|photos|pictures|images|shots|both|a
 # once the properties ("no sound") are taken out.
 FOREIGN = re.compile(
     rf"\b{EN['title']}\b|\b{EN['music']}\b|{ZH['title']}|{ZH['music']}|"
-    r"\b(?:sound|audio|voice|volume|fades?|fading|ducking|intro|outro|part|bit|section|half|beginning|ending|end|start|"
-    r"middle|frames?|canvas|size|shape|loudness|speed)\b|'s\b|声音|原声|音量|开头|结尾|部分|淡入|淡出|前(?!\d+个)|后面")
+    r"\b(?:sound|audio|voice|volume|fades?|fading|ducking|intro|outro|frames?|canvas|size|shape|loudness|speed|between|"
+    r"transitions?|cuts?|cross-?fades?)\b|'s\b|声音|原声|音量|开头|结尾|淡入|淡出|转场|过渡|前(?!\d+个)|后面")
+# Words for a stretch of time that, with a clip's name, still mean that clip ("the city part").
+STRETCH = re.compile(r"\b(?:part|bit|section|half|beginning|ending|end|start|middle)\b|部分")
+# "the video" next to photos: the one that is not a photo.
+THE_VIDEO = re.compile(r"^(?:the |my |that )?(?:video|movie|footage|clip|video clip)(?: one)?$|^(?:那个|这个)?(?:视频|影片)(?:片段)?$")
+# "the 6 second clip": a clip by its length.
+BY_LENGTH = re.compile(r"\b(?:the\s+)?(\d+(?:\.\d+)?)s(?:[- ]long)?\s+(?:clip|one|video|shot)\b|(\d+(?:\.\d+)?)s(?:长)?的(?:那个|片段|视频|素材)")
 
 
 def looks_like_ref(phrase: str) -> bool:
@@ -280,6 +286,12 @@ def resolve(phrase: str, cat: list[ClipInfo], *, raw: str = "", reel_only: bool 
     `reel_only`: only clips on the timeline can be meant (reordering)."""
     p = phrase.strip().lower()
     shown = raw or phrase
+    pool = on_reel(cat) if reel_only else cat
+    reel = on_reel(cat)
+    if m := BY_LENGTH.search(p):
+        seconds = float(m.group(1) or m.group(2))
+        hits = [c for c in pool if c.kind == "video" and abs(c.length / 1000 - seconds) <= 0.5]
+        return Ref(shown, hits, "" if len(hits) == 1 else "ambiguous" if hits else "unknown")
     if not p or re.search(r"\d+(?:\.\d+)?s\b|秒|%", p):
         return None  # a stretch of time ("the first 3s"), not a clip
     bare = p
@@ -287,8 +299,11 @@ def resolve(phrase: str, cat: list[ClipInfo], *, raw: str = "", reel_only: bool 
         bare = re.sub(zh, " ", re.sub(en, " ", bare))
     if FOREIGN.search(bare):
         return None
-    pool = on_reel(cat) if reel_only else cat
-    reel = on_reel(cat)
+    if STRETCH.search(bare) and not _name_hits(p, cat)[0]:
+        return None  # "the first part": a stretch of time, not a clip
+    if THE_VIDEO.match(p) and any(c.kind == "image" for c in cat):
+        videos = [c for c in pool if c.kind == "video"]
+        return Ref(shown, videos, "" if len(videos) == 1 else "ambiguous" if videos else "unknown")
     if m := re.search(r"\b(first|last|final)\s+(\d+)\b(\s+(?:clips|videos|ones|shots|photos|files))?|(前|后|最后)(\d+)个", p):
         if m.group(2) and not m.group(3):
             return None  # "the last 2": seconds, said short

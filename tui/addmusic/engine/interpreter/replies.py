@@ -80,6 +80,8 @@ REPLIES: dict[str, tuple[str, str]] = {
                         "“{phrase}”可能是{names}——请说清是哪一个（名字或序号）。没有改动。"),
     "clips_range": ("There are only {count} clips: {items}. Nothing changed.", "只有{count}个素材：{items}。没有改动。"),
     "clips_no_picture": ("That would leave no picture in the reel, so I left it as it is.", "这样成片里就没有画面了，所以保持不变。"),
+    "clips_not_next": ("{a} and {b} are not next to each other ({reel}), so I left the order as it is.",
+                       "{a}和{b}不相邻（{reel}），所以顺序保持不变。"),
     "clips_one": ("There is only one clip in the reel, so there is no order to change.", "成片里只有一个片段，没有顺序可调。"),
     "music_follows": (" The music now ends at {end} s.", "音乐现在在{end}秒结束。"),
     "title_past_end": (' The title "{text}" was past the new end, so it went too.', "标题“{text}”超出了新的结尾，也一并删除了。"),

@@ -23,12 +23,12 @@ from ..vocab import NUM
 
 # --- word tables (regex fragments) ---------------------------------------------------------------
 # Crossfade words; "fade" alone is the music's.
-XF_WORDS = (r"\bcross-?fad\w*|\bcross-?dissolv\w*|\bdissolv\w*|\btransitions?\b|\bfad\w*\s+(?:in\s+and\s+out\s+)?between\b|"
+XF_WORDS = (r"\bcross[- ]?fad\w*|\bcross[- ]?dissolv\w*|\bcut straight\b|\bdissolv\w*|\btransitions?\b|\bfad\w*\s+(?:in\s+and\s+out\s+)?between\b|"
             r"\bfade (?:from )?(?:one )?clip (?:in)?to\b|\bblend\w*\s+(?:the\s+)?(?:clips|shots)\b|\bhard cuts?\b|"
             r"\bstraight cuts?\b|\bx-?fades?\b"
             r"|转场|过渡|叠化|交叉淡化|溶解|硬切|直接切")
 XF_OFF = (r"^(?:no|without|remove|delete|drop|lose|kill|turn off|switch off|disable|get rid of|take out|take away|clear|"
-          r"cut out|skip|don'?t|do not|never|none)\b|\b(?:no|without)\s+(?:\w+\s+)?(?:transitions?|cross-?fad\w*|"
+          r"cut out|skip|don'?t|do not|never|none)\b|\bcut straight\b|\b(?:no|without)\s+(?:\w+\s+)?(?:transitions?|cross-?fad\w*|"
           r"dissolv\w*|fades?)\b|\b(?:transitions?|cross-?fades?)\s+off\b|\bhard cuts?\b|\bstraight cuts?\b|"
           r"^(?:不要|别|不用|去掉|取消|删掉|删除|关掉|关闭|拿掉|无)|硬切|直接切")
 # Lengths said in words: quick transitions are short, slow ones long (ms); the default is half a second.
@@ -37,8 +37,8 @@ XF_SPEED: tuple[tuple[str, int], ...] = (
     (r"\b(?:quick|short|fast|snappy|brief|tiny|subtle)\b|快速|短一?点?的|短的|快的", 300),
     (r"\b(?:long|slow|gentle|soft|dreamy|smooth and slow)\b|慢慢|缓慢|长一?点?的|长的|慢的", 1000),
 )
-XF_MORE = r"\b(?:longer|slower)\b|更长|长一点|再长|慢一点"
-XF_LESS = r"\b(?:shorter|quicker|faster)\b|更短|短一点|再短|快一点"
+XF_MORE = r"\b(?:longer|slower)\b|\btoo (?:short|quick|fast)\b|更长|长一?点|再长|慢一?点|太短|太快"
+XF_LESS = r"\b(?:shorter|quicker|faster)\b|\btoo (?:long|slow)\b|更短|短一?点|再短|快一?点|太长|太慢"
 
 PHOTO_MIN, PHOTO_MAX = 500, 60000  # ms a photo may show
 ZOOM_WORDS = (r"\bzoom\w*|\bken ?burns\b|\bpush[- ]?in\b|\bpan and zoom\b|"
@@ -50,7 +50,7 @@ LIST_EN = (r"^(?:list|show|see|display|give me|view|print)\s+(?:me\s+)?(?:all\s+
            r"(?:clips|files|uploads|footage|media|videos|shots)(?:\s+(?:i (?:have|uploaded)|again|please))?$|"
            r"^(?:(?:my|the|all|all my|all the)\s+)?(?:clips|uploads|files)(?:\s+(?:list|please))?$|"
            r"^(?:which|what) (?:clips|files|videos|uploads)\b|^(?:how many|what) clips\b|^clip list$")
-LIST_ZH = (r"(?:列出|列一下|看看|看一下|显示|查看|给我看)(?:我的)?(?:所有|全部)?(?:的)?(?:素材|片段|视频|文件)|(?:有|上传了)(?:哪些|什么|几个|多少)(?:个)?(?:素材|片段|视频|文件)|"
+LIST_ZH = (r"^列(?:出|表)?(?:我的)?(?:所有|全部)?(?:的)?(?:素材|片段|视频|文件)|(?:列出|列一下|看看|看一下|显示|查看|给我看)(?:我的)?(?:所有|全部)?(?:的)?(?:素材|片段|视频|文件)|(?:有|上传了)(?:哪些|什么|几个|多少)(?:个)?(?:素材|片段|视频|文件)|"
            r"^(?:我的)?(?:素材|片段)(?:列表|清单)?$|(?:素材|片段)(?:都)?有(?:哪些|什么|几个)")
 
 ALL_EN = (r"^(?:use|include|bring back|restore|put back|add back|keep|add|go back to|back to|i want|give me|put in|put)\s+"
@@ -61,7 +61,7 @@ ALL_EN = (r"^(?:use|include|bring back|restore|put back|add back|keep|add|go bac
 ALL_ZH = (r"(?:全部|都|全都|所有(?:的)?(?:素材|片段|视频)?(?:都)?|全)(?:用上|用|加上|加回来|放进去|放上|恢复)|用(?:上)?(?:全部|所有)(?:的)?(?:素材|片段|视频)|"
           r"(?:恢复|还原)(?:全部|所有|原来的)(?:素材|片段|视频|顺序)?|(?:三个|两个|几个)(?:都|全)用")
 
-ONLY_EN = (r"^(?:(?:i\s+)?only\s+(?:want|need)\s+(?:to\s+use\s+)?|(?:i\s+)?(?:want|need)\s+(?:to\s+use\s+)?(?:only\s+|just\s+)|(?:only|just)\s+(?:use|keep|want|show|include|have|do)\s+|"
+ONLY_EN = (r"^(?:(?:i\s+)?(?:only|just)\s+(?:want|need)\s+(?:to\s+use\s+)?|(?:i\s+)?(?:want|need)\s+(?:to\s+use\s+)?(?:only\s+|just\s+)|(?:only|just)\s+(?:use|keep|want|show|include|have|do)\s+|"
            r"(?:use|keep|show|include|have|leave)\s+(?:only|just)\s+|switch\s+(?:it\s+|this\s+)?(?:over\s+)?to\s+|change\s+(?:it\s+)?to\s+|"
            r"go\s+with\s+(?:only\s+|just\s+)|stick\s+(?:to|with)\s+(?:only\s+|just\s+)?|only\s+|just\s+|use\s+(?=.*\b(?:instead|alone|only|by itself)$))"
            r"(?P<x>.+?)(?:\s+only|\s+instead|\s+alone|\s+by itself|\s+please)?$|^(?P<y>.+?)\s+only$")
@@ -71,7 +71,7 @@ BARE_ONLY = r"^\s*(?:just|only)\b"
 
 DROP_EN = (r"^(?:drop|remove|delete|cut|lose|ditch|get rid of|take out|take away|skip|exclude|scrap|toss|kill|trash|leave out|"
            r"throw out|throw away|pull|rid|nix|bin|don'?t (?:use|include|want|need)|do not (?:use|include|want|need)|"
-           r"i don'?t (?:want|need)|no more|not)\s+(?P<x>.+?)(?:\s+(?:from|out of|off)\s+(?:the\s+)?(?:reel|video|timeline|edit|montage|it|list))?"
+           r"i don'?t (?:want|need)|no more|not|no)\s+(?P<x>.+?)(?:\s+(?:from|out of|off)\s+(?:the\s+)?(?:reel|video|timeline|edit|montage|it|list))?"
            r"(?:\s+(?:please|pls|completely|entirely|altogether))?$|^(?:take|leave|cut|throw|kick)\s+(?P<y>.+?)\s+out$|"
            r"^(?P<z>.+?)\s+(?:has to go|can go|goes|must go|is out)$")
 DROP_ZH = (r"^(?:去掉|删掉|删除|拿掉|移除|去除|剪掉|扔掉|不要|丢掉|删|不用)(?P<x>.+?)(?:吧|了)?$|"
@@ -85,16 +85,29 @@ _FIRST = r"first|at the (?:very )?(?:start|beginning|front|top)|to the (?:very )
 _LAST = r"last|at the (?:very )?(?:end|back)|to the (?:very )?(?:end|back)|the last(?: clip| one| shot)?|(?:in )?last place|after (?:all )?(?:the )?others|after everything|at the bottom|to the bottom"
 _NTH = r"(?:in\s+)?(?:the\s+)?(?P<nth>second|2nd|third|3rd|fourth|4th|fifth|5th|middle)(?:\s+(?:place|position|spot|slot|clip|one))?|(?:to|at|in|into)\s+(?:position|spot|slot|place)\s+(?P<pn>\d+)"
 _WHERE = rf"(?P<first>{_FIRST})|(?P<last>{_LAST})|{_NTH}"
-MOVE_EN = (rf"^(?:put|move|place|make|set|have|drag|bring|shift|stick|slide|switch)\s+(?P<x>.+?)\s+(?:to\s+be\s+|to\s+|as\s+(?:the\s+)?|be\s+|go\s+|come\s+)?(?:{_WHERE})(?:\s+(?:clip|one|instead|please))?$")
+MOVE_EN = (rf"^(?:put|move|place|make|set|have|drag|bring|shift|stick|slide|switch|(?:i\s+)?(?:want|need|'d like|would like))\s+(?P<x>.+?)\s+"
+           rf"(?:to\s+(?:be|go|come|play)\s+|to\s+|as\s+(?:the\s+)?|be\s+|go\s+|come\s+|play\s+)?(?:{_WHERE})(?:\s+(?:clip|one|instead|please))?$")
 MOVE_EN2 = (rf"^(?P<y>.+?)\s+(?:(?:should|must|needs? to|has to|can|could)\s+(?:be|go|come)\s+|goes\s+|comes\s+|is\s+|at\s+|to\s+)?(?:{_WHERE})(?:\s+please)?$")
 OPEN_EN = r"^(?:start|open|begin|lead|kick (?:it )?off)\s+(?:it\s+|the (?:video|reel|edit)\s+)?(?:with|on)\s+(?P<x>.+)$"
 CLOSE_EN = r"^(?:end|finish|close|wrap (?:it )?up)\s+(?:it\s+|the (?:video|reel|edit)\s+)?(?:with|on)\s+(?P<x>.+)$"
-RELATIVE_EN = (r"^(?:(?:put|move|place|have|drag|stick|slide|make)\s+)?(?P<x>.+?)\s+(?:go\s+|come\s+|be\s+)?(?:right\s+|just\s+|directly\s+)?"
+RELATIVE_EN = (r"^(?:(?:put|move|place|have|drag|stick|slide|make)\s+)?(?P<x>.+?)\s+(?:(?:should\s+|to\s+|must\s+)?(?:go|come|be|play)\s+|goes\s+|comes\s+|plays\s+)?(?:right\s+|just\s+|directly\s+)?"
                r"(?P<rel>before|after|in front of|ahead of|behind|following|ahead)\s+(?P<y>.+)$")
 MOVE_ZH = (r"^(?:把|将)?(?P<x>.+?)(?:放|移|挪|调|排|拖|改)(?:到|在|成|去|为)?(?P<where>第\d+(?:个|位|段)?|最前面?|最前头|开头|最开始|前面|最后面?|最后个?|结尾|末尾|后面|最末)(?:去|来|的位置|位置|吧)?$|"
            r"^第(?P<n>\d+)(?:个|段)?(?:放|是|用|改成|换成)(?P<y>.+)$|^(?:以|用)(?P<o>.+?)(?:开头|开场|打头)$|^(?:以|用)(?P<c>.+?)(?:结尾|收尾|结束)$|"
            r"^(?:先放|先播|先用)(?P<f>.+)$|^(?P<l>.+?)放(?:在)?最后(?:面)?$")
 RELATIVE_ZH = r"^(?:把|将)?(?P<x>.+?)(?:放|移|挪|调|排)(?:到|在)(?P<y>.+?)(?P<rel>前面|前边|之前|前头|前|后面|后边|之后|后头|后)(?:去|来|吧)?$"
+
+BETWEEN_EN = r"^(?:put|move|place|stick|slide|have)?\s*(?P<x>.+?)\s+(?:go\s+|goes\s+)?(?:in\s+)?(?:between|from)\s+(?P<y>.+?)\s+(?:and|&|to)\s+(?P<z>.+)$"  # "between a and b" reads "from a to b"
+BETWEEN_ZH = r"^(?:把|将)?(?P<x>.+?)(?:放|移|挪|调|排)(?:到|在)(?P<y>.+?)(?:和|跟|与)(?P<z>.+?)(?:之间|中间)(?:去|来|吧)?$"
+ORDER_EN = (r"^(?:(?:the\s+)?(?:new\s+)?order\s*(?::|should be|is|=|-|to)?|(?:re-?order|arrange|sort|sequence)\s+(?:them|the clips|it|clips|the reel)?\s*"
+            r"(?:as|like|to|:|like this:?)?|(?:put|play|have)\s+(?:them|the clips|it)\s+in\s+(?:this|the)\s+order\s*:?|in\s+this\s+order\s*:?)\s*(?P<x>.+)$")
+ORDER_ZH = r"^(?:顺序|排序|排列顺序|顺序改成|顺序改为|按这个顺序|顺序是|按照?)[:：]?(?:改成|改为|是|为)?(?P<x>.+?)(?:的顺序|的顺序排|这样排|排)?$"
+STILL_MORE = (r"^(?:make|keep|show|hold|leave|have)\s+(?P<x>.+?)\s+(?:on\s+(?:screen\s+)?|up\s+)?(?:a (?:bit|little|tad) |much |a lot )?(?P<dir>longer|shorter)(?:\s+on screen)?$|"
+              r"^(?P<y>.+?)\s+(?:should (?:be|stay|last)|needs to (?:be|stay)|is too)\s+(?P<dir2>longer|shorter|short|long)$|"
+              r"^(?:把|让)?(?P<z>照片|图片|相片|那张图|图)(?:的)?(?:停留|显示|展示|放)?(?:的)?(?:时间|时长)?(?:(?:再)?(?:放|停)?(?:久|长)(?:一点|点|些)?|太短了?)$|"
+              r"^(?:把|让)?(?P<w>照片|图片|相片|那张图|图)(?:的)?(?:停留|显示|放)?(?:的)?(?:时间|时长)?(?:(?:再)?(?:放|停)?短(?:一点|点|些)?|太长了?)$")
+STILL_STEP = 2000  # "longer" adds 2 s to a photo; "shorter" takes 1 s off (never under 1 s)
+
 
 SWAP_PAIR_EN = (r"^(?:swap|switch|flip|exchange|trade|interchange|reverse)\s+(?:the\s+)?(?:order\s+of\s+(?:the\s+)?)?(?:(?P<which>first|last|final)\s+(?:2|two)|"
                 r"(?P<both>them|the 2|both|these 2|those 2|the clips|the 2 clips|both clips))(?:\s+(?:clips|videos|shots|ones))?(?:\s+(?:around|round|over))?$")
@@ -109,7 +122,7 @@ STILL_LEN_EN = (rf"^(?:show|hold|keep|display|make|set|leave|have|put|give|stay 
                 rf"(?:for\s+|to\s+|at\s+)?(?:about\s+|like\s+|around\s+)?(?P<n>{NUM})s(?:\s+(?:long|each|on screen|instead))?$|"
                 rf"^(?P<y>.+?)\s+(?:for|should be|should last|lasts?|to|on screen for|stays?(?: on screen)?(?: for)?|shows? for)\s+(?P<m>{NUM})s(?:\s+long)?$|"
                 rf"^(?P<k>{NUM})s\s+(?:on|for)\s+(?P<z>.+)$")
-STILL_LEN_ZH = rf"^(?:把|将|让)?(?P<x>.+?)(?:的)?(?:时长|时间|长度)?(?:停留|停|放|显示|展示|持续|保持|改成|改为|设为|设成|变成|定格)?(?:为|成|到)?(?P<n>{NUM})s(?:钟)?(?:吧)?$"
+STILL_LEN_ZH = rf"^(?:把|将|让)?(?P<x>.+?)(?:的)?(?:时长|时间|长度)?(?:停留|停|放|显示|展示|持续|保持|改成|改为|设为|设成|变成|定格)?(?:为|成|到)?(?P<n>{NUM})s\s*(?:钟)?(?:就行|就好|就可以|吧|左右)?$"
 
 
 def _g(m: re.Match[str], *names: str) -> str:
@@ -220,7 +233,7 @@ def _tail(res: ReelOutcome, lang: str) -> str:
 def only_clips_named(c: Clause, d: Draft, *, in_list: bool = False) -> bool:
     """The clause does nothing but name clips ("drone", "the vertical one", 城市那个); `in_list`:
     it follows a list of clips, where a bare number is one more ("clips 1 and 3")."""
-    if in_list and re.fullmatch(r"\d{1,2}", c.t.strip()):
+    if in_list and re.fullmatch(r"\d{1,2}", c.t.strip()):  # "clips 1 and 3", "swap clips 1 and 2"
         return True
     return only_names(c.t, catalogue(d, c.sources))
 
@@ -462,6 +475,67 @@ def _b_relative(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     return _reorder(c, d, infos, srcs)
 
 
+def _b_between(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    cat = catalogue(d, c.sources)
+    if not all(only_names(_g(m, g), cat) for g in ("x", "y", "z")):
+        return None
+    refusal, clip = _one_on_reel(_g(m, "x"), c, d)
+    if clip is None:
+        return refusal
+    refusal, left = _one_on_reel(_g(m, "y"), c, d)
+    if left is None:
+        return refusal
+    refusal, right = _one_on_reel(_g(m, "z"), c, d)
+    if right is None:
+        return refusal
+    if len({clip.media_id, left.media_id, right.media_id}) < 3:
+        return None
+    _, infos = _ctx(c, d)
+    srcs = [s for s in order(d) if s != clip.media_id]
+    i, j = srcs.index(left.media_id), srcs.index(right.media_id)
+    if abs(i - j) != 1:
+        return Outcome("order_clips", note=say("clips_not_next", c.lang, a=left.name, b=right.name, reel=_reel(d, infos, c.lang)))
+    srcs.insert(max(i, j), clip.media_id)
+    return _reorder(c, d, infos, srcs)
+
+
+def _b_order(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    """ "order: drone, beach, city": the named clips in that order, first; the rest after, as they were."""
+    cat, infos = _ctx(c, d)
+    phrase = _g(m, "x")
+    if not only_names(phrase, cat):
+        return None
+    refs = _refs(phrase, cat)
+    if not refs:
+        return None
+    if bad := _bad(refs):
+        return Outcome("order_clips", note=_refusal(bad, cat, c.lang))
+    named = [x.media_id for x in _picked(refs)]
+    reel = order(d)
+    off = [x for x in _picked(refs) if x.media_id not in reel]
+    if off:
+        return Outcome("order_clips", note=say("clips_not_on_reel", c.lang, name=off[0].name, reel=_reel(d, infos, c.lang),
+                                               stem=off[0].stem))
+    return _listed(_reorder(c, d, infos, named + [s for s in reel if s not in named]))
+
+
+def _b_still_more(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    phrase = _g(m, "x", "y", "z", "w")
+    longer = bool(_g(m, "z")) or _g(m, "dir", "dir2") in ("longer", "long")
+    if not _g(m, "z", "w"):
+        cat, _ = _ctx(c, d)
+        ref = resolve(phrase, cat)
+        if ref is None or (ref.clips and all(x.kind != "image" for x in ref.clips)):
+            return None
+    tool = "set_photo_length"
+    refusal, photos = _the_photo(phrase, c, d, tool)
+    if not photos:
+        return refusal
+    now = photos[0].length
+    seconds = (now + STILL_STEP) if longer else max(1000, now - STILL_STEP // 2)
+    return _still_length(phrase, f"{seconds / 1000:g}", c, d)
+
+
 def _b_swap_pair(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     _, infos = _ctx(c, d)
     srcs = order(d)
@@ -477,6 +551,8 @@ def _b_swap_pair(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 def _b_swap(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     a, b = _g(m, "a", "c"), _g(m, "b", "d")
+    if re.fullmatch(r"\d{1,2}", b.strip()) and re.search(r"\d$", a):
+        b = f"clip {b.strip()}"  # "swap clips 1 and 2"
     if not a or not b:
         return None
     refusal, one = _one_on_reel(a, c, d)
@@ -655,6 +731,7 @@ RULES = (
     rule("photo_length", STILL_LEN_EN, _b_still_len, ("clip", "seconds")),
     rule("photo_length_zh", STILL_LEN_ZH, _b_still_len, ("clip", "seconds")),
     rule("reverse_clips", REVERSE, _b_reverse),
+    rule("photo_longer", STILL_MORE, _b_still_more, ("clip", "direction")),
     rule("swap_pair", rf"{SWAP_PAIR_EN}|{SWAP_PAIR_ZH}", _b_swap_pair, ("which",)),
     rule("swap_clips", SWAP_EN, _b_swap, ("clip", "clip")),
     rule("swap_clips_zh", SWAP_ZH, _b_swap, ("clip", "clip")),
@@ -668,6 +745,10 @@ RULES = (
     rule("open_with", OPEN_EN, _b_open, ("clip",)),
     rule("close_with", CLOSE_EN, _b_close, ("clip",)),
     rule("move_clip_zh", MOVE_ZH, _b_move_zh, ("clip", "position")),
+    rule("clip_between", BETWEEN_EN, _b_between, ("clip", "clip", "clip")),
+    rule("clip_between_zh", BETWEEN_ZH, _b_between, ("clip", "clip", "clip")),
+    rule("order_clips", ORDER_EN, _b_order, ("clips",)),
+    rule("order_clips_zh", ORDER_ZH, _b_order, ("clips",)),
     rule("clip_before_after", RELATIVE_EN, _b_relative, ("clip", "clip")),
     rule("clip_before_after_zh", RELATIVE_ZH, _b_relative, ("clip", "clip")),
     rule("clips_back", BACK_EN, _b_back, ("clips",)),
