@@ -168,6 +168,11 @@ def _name_hits(phrase: str, cat: list[ClipInfo]) -> tuple[list[ClipInfo], bool]:
     exact = [c for c in cat if len(_squash(c.stem)) >= 4 and _squash(c.stem) != c.stem.lower() and _squash(c.stem) in squashed]
     if exact:
         return exact, True
+    # one word of a longer name: "city" for "City Walk.mov", "2041" for IMG_2041.mp4
+    said = set(re.findall(r"[a-z0-9]{3,}", FILLER.sub(" ", p))) - _NOT_NAMES
+    partial = [c for c in cat if said & (set(re.findall(r"[a-z0-9]{3,}", c.stem.lower())) - {"img", "mov", "vid", "dsc", "pxl"})]
+    if partial:
+        return partial, True
     hits: list[ClipInfo] = []
     for zh, stems in NAME_WORDS_ZH.items():
         if zh in p:
