@@ -39,6 +39,7 @@ __all__ = ["Edit", "HistoryCommand", "Interpretation", "Step", "apply_all", "int
 # The order rules are tried: the more specific first.
 RULES: tuple[Rule, ...] = (
     *general.RULES[:1],  # small talk
+    *clips.RULES_EARLY,  # "go back to hard cuts" is not an undo
     *history.RULES,
     *clips.RULES,  # several clips: before "reverse"/"transitions" are read as things it cannot do
     *unsupported.RULES,

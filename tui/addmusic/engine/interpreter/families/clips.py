@@ -25,10 +25,11 @@ from ..vocab import NUM
 # Crossfade words; "fade" alone is the music's.
 XF_WORDS = (r"\bcross[- ]?fad\w*|\bcross[- ]?dissolv\w*|\bcut straight\b|\bdissolv\w*|\btransitions?\b|\bfad\w*\s+(?:in\s+and\s+out\s+)?between\b|"
             r"\bfade (?:from )?(?:one )?clip (?:in)?to\b|\bblend\w*\s+(?:the\s+)?(?:clips|shots)\b|\bhard cuts?\b|"
-            r"\bstraight cuts?\b|\bx-?fades?\b"
-            r"|转场|过渡|叠化|交叉淡化|溶解|硬切|直接切")
+            r"\bstraight cuts?\b|\bx-?fades?\b|\bfad\w*\s+(?:the\s+)?(?:clips|shots|videos)\b|\binto (?:each other|one another)\b|"
+            r"\bsmooth\w*\s+(?:the\s+)?cuts\b|\bcuts?\s+(?:smoother|softer)\b|\bhard cuts?\b"
+            r"|转场|过渡|叠化|交叉淡化|溶解|硬切|直接切|(?:之间|中间|每段|段与段|片段间).*(?:淡入淡出|渐变|淡化)")
 XF_OFF = (r"^(?:no|without|remove|delete|drop|lose|kill|turn off|switch off|disable|get rid of|take out|take away|clear|"
-          r"cut out|skip|don'?t|do not|never|none)\b|\bcut straight\b|\b(?:no|without)\s+(?:\w+\s+)?(?:transitions?|cross-?fad\w*|"
+          r"cut out|skip|don'?t|do not|never|none)\b|\bcut straight\b|\b(?:hard|straight|normal|plain|simple|regular) cuts?\b|\bno (?:transitions?|cross-?fades?)\b|\b(?:no|without)\s+(?:\w+\s+)?(?:transitions?|cross-?fad\w*|"
           r"dissolv\w*|fades?)\b|\b(?:transitions?|cross-?fades?)\s+off\b|\bhard cuts?\b|\bstraight cuts?\b|"
           r"^(?:不要|别|不用|去掉|取消|删掉|删除|关掉|关闭|拿掉|无)|硬切|直接切")
 # Lengths said in words: quick transitions are short, slow ones long (ms); the default is half a second.
@@ -41,15 +42,16 @@ XF_MORE = r"\b(?:longer|slower)\b|\btoo (?:short|quick|fast)\b|更长|长一?点
 XF_LESS = r"\b(?:shorter|quicker|faster)\b|\btoo (?:long|slow)\b|更短|短一?点|再短|快一?点|太长|太慢"
 
 PHOTO_MIN, PHOTO_MAX = 500, 60000  # ms a photo may show
-ZOOM_WORDS = (r"\bzoom\w*|\bken ?burns\b|\bpush[- ]?in\b|\bpan and zoom\b|"
+ZOOM_WORDS = (r"\bzoom\w*|\bken ?burns\b|\bpush[- ]?in\b|\bpan and zoom\b|\banimat\w*|推拉|动起来|动态效果|"
               r"(?<!放大)(?:缓慢|慢慢|缓缓|轻微|慢|轻轻)?(?:地)?(?:放大|推进|推镜头?|推近|缩放|拉近)(?!填充|铺满|画面填)")
 ZOOM_OFF = r"\b(?:no|without|remove|stop|turn off|lose|drop|kill|disable|get rid of|don'?t|do not)\b|不要|别|去掉|取消|关掉|不用"
-ZOOM_NEEDS = r"\b(?:slow\w*|gentle|subtle|ken ?burns|push[- ]?in|photos?|pictures?|pics?|images?|stills?)\b|缓慢|慢慢|缓缓|轻微|照片|图片|相片|推镜|推近|推进"
+ZOOM_NEEDS = r"\b(?:slow\w*|gentle|subtle|ken ?burns|push[- ]?in|photos?|pictures?|pics?|images?|stills?)\b|缓慢|慢慢|缓缓|轻微|照片|图片|相片|推镜|推近|推进|推拉"
 
 LIST_EN = (r"^(?:list|show|see|display|give me|view|print)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my|the|all|our)?\s*(?:uploaded\s+)?"
            r"(?:clips|files|uploads|footage|media|videos|shots)(?:\s+(?:i (?:have|uploaded)|again|please))?$|"
            r"^(?:(?:my|the|all|all my|all the)\s+)?(?:clips|uploads|files)(?:\s+(?:list|please))?$|"
-           r"^(?:which|what) (?:clips|files|videos|uploads)\b|^(?:how many|what) clips\b|^clip list$")
+           r"^(?:which|what) (?:clips|files|videos|uploads)\b|^(?:how many|what) clips\b|^clip list$|"
+           r"^(?:remind me|tell me|show me|let me see)\s+(?:what|which)\s+(?:clips|videos|files)\b")
 LIST_ZH = (r"^列(?:出|表)?(?:我的)?(?:所有|全部)?(?:的)?(?:素材|片段|视频|文件)|(?:列出|列一下|看看|看一下|显示|查看|给我看)(?:我的)?(?:所有|全部)?(?:的)?(?:素材|片段|视频|文件)|(?:有|上传了)(?:哪些|什么|几个|多少)(?:个)?(?:素材|片段|视频|文件)|"
            r"^(?:我的)?(?:素材|片段)(?:列表|清单)?$|(?:素材|片段)(?:都)?有(?:哪些|什么|几个)")
 
@@ -60,6 +62,14 @@ ALL_EN = (r"^(?:use|include|bring back|restore|put back|add back|keep|add|go bac
           r"^(?:all|both|every) (?:clips|videos|of them)(?: please| again| back)?$|^(?:restore|reset) (?:the )?(?:reel|clips|clip order|order)$")
 ALL_ZH = (r"(?:全部|都|全都|所有(?:的)?(?:素材|片段|视频)?(?:都)?|全)(?:用上|用|加上|加回来|放进去|放上|恢复)|用(?:上)?(?:全部|所有)(?:的)?(?:素材|片段|视频)|"
           r"(?:恢复|还原)(?:全部|所有|原来的)(?:素材|片段|视频|顺序)?|(?:三个|两个|几个)(?:都|全)用")
+
+EXCEPT_EN = (r"^(?:(?:use|keep|include|i want|put back|bring back)\s+)?(?:all|everything|every clip|all (?:the |my |of the )?(?:\d+ )?(?:clips|videos)|"
+             r"all of them|the rest)\s+(?:except|but|apart from|other than|besides|minus|without|except for)\s+(?P<x>.+)$")
+EXCEPT_ONLY_EN = (r"^(?:drop|remove|delete|cut|lose|ditch|get rid of)\s+(?:all|everything|every clip|all (?:the )?(?:other )?clips|the others|the rest)"
+                  r"\s+(?:except|but|apart from|other than|besides|except for)\s+(?P<x>.+)$")
+EXCEPT_ZH = (r"^除了?(?P<zx>.+?)(?:以外|之外)?(?:，|,)?(?:其他|其余|别的|剩下)?(?:的)?(?:素材|片段|视频)?(?:都|全部|全)(?:用上|用|要|加上|留着|保留|放上)$")
+EXCEPT_ONLY_ZH = (r"^除了?(?P<x>.+?)(?:以外|之外)?(?:，|,)?(?:其他|其余|别的|剩下)?(?:的)?(?:素材|片段|视频)?(?:都|全部|全)(?:删掉|删了|删|去掉|不要了?|拿掉)$")
+
 
 ONLY_EN = (r"^(?:(?:i\s+)?(?:only|just)\s+(?:want|need)\s+(?:to\s+use\s+)?|(?:i\s+)?(?:want|need)\s+(?:to\s+use\s+)?(?:only\s+|just\s+)|(?:only|just)\s+(?:use|keep|want|show|include|have|do)\s+|"
            r"(?:use|keep|show|include|have|leave)\s+(?:only|just)\s+|switch\s+(?:it\s+|this\s+)?(?:over\s+)?to\s+|change\s+(?:it\s+)?to\s+|"
@@ -269,7 +279,30 @@ def _b_list(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 # --- choosing clips ---------------------------------------------------------------------------------
 
+def _b_except(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    """ "all clips except city": every upload at full length, in upload order, but those named."""
+    cat, infos = _ctx(c, d)
+    refs = _refs(_g(m, "x", "zx"), cat)
+    if not refs:
+        return None
+    tool = "select_clips"
+    if bad := _bad(refs):
+        return Outcome(tool, note=_refusal(bad, cat, c.lang))
+    gone = {x.media_id for x in _picked(refs)}
+    srcs = [x.media_id for x in sorted(cat, key=lambda x: x.index) if x.media_id not in gone]
+    if srcs == order(d) and all(x.kind == "image" or abs(x.used - x.length) <= 50 for x in cat if x.media_id in srcs):
+        return Outcome(tool, note=say("clips_order_same", c.lang, reel=_reel(d, infos, c.lang)))
+    return _listed(_reel_edit(tool, c, d, infos, srcs, "clips_only", frozenset(srcs),
+                              names=_names([infos[s] for s in srcs], c.lang)))
+
+
+def _b_except_only(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    return _listed(_only(_g(m, "x"), c, d))
+
+
 def _b_all(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    if re.match(r"^(?:其他|其余|别的|剩下)", c.t):
+        return None  # "除了城市，其他都用上": the first half names what is left out
     cat, infos = _ctx(c, d)
     if len(cat) < 1:
         return None
@@ -697,7 +730,7 @@ def _b_zoom(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
         return None  # "zoom in to fill": how the picture fills the frame (shape)
     tool = "set_photo_zoom"
     phrase = re.sub(rf"{ZOOM_WORDS}|{ZOOM_OFF}|\b(?:add|put|give|use|make|a|an|slow\w*|gentle|subtle|effect|on|to|into|for|in|out|"
-                    rf"with|it|the zoom|zoom)\b|加上?|个|给|效果|的|让|把|有|慢慢|缓慢|缓缓|轻微|地", " ", t)
+                    rf"with|it|the zoom|zoom|move|a bit|a little)\b|加上?|个|给|效果|的|让|把|有|慢慢|缓慢|缓缓|轻微|地|做", " ", t)
     phrase = re.sub(r"\s+", " ", phrase).strip()
     refusal, photos = _the_photo(phrase, c, d, tool)
     if not photos:
@@ -735,6 +768,9 @@ RULES = (
     rule("swap_pair", rf"{SWAP_PAIR_EN}|{SWAP_PAIR_ZH}", _b_swap_pair, ("which",)),
     rule("swap_clips", SWAP_EN, _b_swap, ("clip", "clip")),
     rule("swap_clips_zh", SWAP_ZH, _b_swap, ("clip", "clip")),
+    rule("all_except", rf"{EXCEPT_EN}|{EXCEPT_ZH}", _b_except, ("clips",)),
+    rule("all_except_only", rf"{EXCEPT_ONLY_EN}", _b_except_only, ("clips",)),
+    rule("all_except_only_zh", rf"{EXCEPT_ONLY_ZH}", _b_except_only, ("clips",)),
     rule("use_all_clips", rf"{ALL_EN}|{ALL_ZH}", _b_all),
     rule("only_clips", ONLY_EN, _b_only, ("clips",)),
     rule("only_clips_zh", ONLY_ZH, _b_only, ("clips",)),
@@ -754,6 +790,11 @@ RULES = (
     rule("clips_back", BACK_EN, _b_back, ("clips",)),
     rule("clips_back_zh", BACK_ZH, _b_back, ("clips",)),
     rule("only_bare", r".", _b_bare, ("clips",)),
+)
+# Read before history: "go back to hard cuts" is about the clips, not an undo.
+RULES_EARLY = (
+    rule("crossfade_back", r"^(?:go back|back|return|revert|switch back|change (?:it )?back)\s+to\s+(?:the\s+)?(?:hard|straight|normal|plain|simple|regular)\s+cuts?\b|"
+         r"^(?:go back|back|return|revert)\s+to\s+no\s+(?:transitions?|cross-?fades?)\b", _b_crossfade, ("xf",)),
 )
 # Rules that read a negation themselves: "no transitions", "don't use the vertical one", 不要竖屏的那个.
 READS_NEGATION = {"crossfade", "photo_zoom", "drop_clips", "drop_clips_zh"}

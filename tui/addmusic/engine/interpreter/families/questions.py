@@ -14,7 +14,7 @@ from . import clips
 from .shape import canvas
 
 # "what clips do I have", 我有哪些素材: answered with the listing (several uploads, or asked in the plural)
-CLIPS_ASKED = (r"\b(?:clips|files|uploads|footage|media)\b|\bin (?:the|my) reel\b|\bwhich (?:clip|video|one|file)s?\b|\bhow many (?:clips|videos)\b|"
+CLIPS_ASKED = (r"\b(?:clips|files|uploads?|uploaded|footage|media)\b|\bin (?:the|my) reel\b|\b(?:clip )?order\b|传了|上传|顺序|\bwhich (?:clip|video|one|file)s?\b|\bhow many (?:clips|videos)\b|"
                r"素材|片段|哪些视频|几个视频|哪几个")
 
 QUESTION_START = (r"^(?:how|what|what's|whats|which|where|why|when|who|is|are|does|do|did|was|will|would|should|could i|can i|"
