@@ -168,10 +168,12 @@ def test_a_cut_on_a_crossfaded_reel_keeps_the_overlaps() -> None:
     assert cut.end == 28000
 
 
-def test_first_clip_change_keeps_the_output_size() -> None:
+def test_a_new_first_clip_of_another_shape_is_said() -> None:
     result, after = run("put city first")
-    assert (after.meta.get("width"), after.meta.get("height")) == (1920, 1080)
-    assert "1920x1080" in result.edits[0].reply
+    assert "width" not in after.meta  # no canvas set: the output is the first clip's size (docs/API.md)
+    assert "1080x1920" in result.edits[0].reply
+    result, after = run("put drone first")
+    assert "1080x1920" not in result.edits[0].reply and "follows" not in result.edits[0].reply
 
 
 def test_photos_length_and_zoom() -> None:

@@ -17,7 +17,8 @@ SOFT = re.compile(
     r",|、|\band\b|\bn\b|&|\+|\balso\b|\bplus\b|\bas well as\b|\bbut\b(?!\s+not\s+(?:over|during|in|for)\b)|，|"
     r"\s(?=just\s+(?:make|add|lower|raise|move|mute|turn|change|put|cut|keep|use|set|more|less|fade|duck)\b)|"
     r"(?<=[\u4e00-\u9fff\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F])\s+(?=[\u4e00-\u9fff\d])|"
-    r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+(?=[\u4e00-\u9fff])|和(?=最后|前|后|结尾|开头|末尾)",
+    r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+(?=[\u4e00-\u9fff])|和(?=最后|前|后|结尾|开头|末尾)|"
+    r"(?<=\S)\s+(?=with\s+(?:an?\s+)?(?:[\w.-]+\s+){0,3}(?:cross-?fades?|crossfades?|transitions?|dissolves?)\b)",  # "photo 5s with 1s crossfades"
     re.I,
 )
 _AND_PAIRS = {("rock", "roll"), ("drum", "bass"), ("rhythm", "blues"), ("r", "b"), ("black", "white"), ("in", "out")}

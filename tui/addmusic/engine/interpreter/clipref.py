@@ -37,8 +37,8 @@ FILLER = re.compile(
     r"素材|片段|视频|镜头|那段|这段|那个|这个|个|的|那|这|段|条|把|只")
 # Properties the listing shows: (name, English words, Chinese words).
 PROPERTIES: tuple[tuple[str, str, str], ...] = (
-    ("vertical", r"\b(?:vertical|verticle|portrait|upright|tall|9:16)\b", r"竖屏|竖版|竖拍|竖着|竖的|竖向"),
-    ("landscape", r"\b(?:landscape|horizontal|wide|widescreen|16:9)\b", r"横屏|横版|横拍|横着|横的|横向"),
+    ("vertical", r"\b(?:vertical|verticle|portrait|upright|tall|9:16)\b", r"竖屏|竖版|竖拍|竖着|竖的|竖向|数屏|竖平|树屏"),
+    ("landscape", r"\b(?:landscape|horizontal|wide|widescreen|16:9)\b", r"横屏|横版|横拍|横着|横的|横向|横平"),
     ("square", r"\bsquare\b", r"方形|正方"),
     ("silent", r"\b(?:silent|soundless|mute|muted|no[- ]?sound|no[- ]?audio|without (?:any )?(?:sound|audio)|"
                r"(?:has|with|that has|got) no (?:sound|audio))\b", r"没声音|没有声音|无声|没声|静音的|没有音频|没音频|不带声音"),

@@ -2,6 +2,9 @@
 crossfades. Each returns a new draft whose video track is laid out again and whose other tracks
 are kept in step.
 
+With no canvas set (`m.width`/`m.height`), the output is the first clip's size (docs/API.md), so an
+edit that puts another clip first may change the output's shape: the reply says so.
+
 Keeping in step, on a reel edit: music and titles keep their place on the timeline; what ran to
 the old end runs to the new end (a closing title keeps its length and ends at the new end); what
 now lies past the end is shortened, or removed when nothing of it is left (the reply says so).
@@ -30,7 +33,7 @@ class Outcome:
 
     draft: Draft
     titles_removed: list[str] = field(default_factory=list)
-    canvas_kept: tuple[int, int] | None = None  # the output size pinned when the first clip changed
+    canvas_follows: tuple[int, int] | None = None  # the output's new size when it follows a new first clip
     music_end: int | None = None  # where the music now ends, when that moved
 
 
@@ -145,12 +148,10 @@ def _finish(out: Draft, old_end: int, old_first: list[str], infos: dict[str, Cli
     removed, music_end = follow(out, old_end)
     result = Outcome(out, removed, None, music_end)
     first = order(out)[:1]
-    if first != old_first and old_first and not (out.meta.get("width") and out.meta.get("height")):
-        was = infos.get(old_first[0])
-        now = infos.get(first[0]) if first else None
-        if was and was.width and was.height and (now is None or (now.width, now.height) != (was.width, was.height)):
-            out.meta = {**out.meta, "width": was.width, "height": was.height}  # the output keeps its shape
-            result.canvas_kept = (was.width, was.height)
+    if first != old_first and old_first and first and not (out.meta.get("width") and out.meta.get("height")):
+        was, now = infos.get(old_first[0]), infos.get(first[0])
+        if was and now and now.width and now.height and (now.width, now.height) != (was.width, was.height):
+            result.canvas_follows = (now.width, now.height)  # no canvas set: the output is the first clip's size
     return result
 
 

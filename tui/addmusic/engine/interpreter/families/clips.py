@@ -23,15 +23,16 @@ from ..vocab import NUM
 
 # --- word tables (regex fragments) ---------------------------------------------------------------
 # Crossfade words; "fade" alone is the music's.
-XF_WORDS = (r"\bcross[- ]?fad\w*|\bcross[- ]?dissolv\w*|\bcut straight\b|\bdissolv\w*|\btransitions?\b|\bfad\w*\s+(?:in\s+and\s+out\s+)?between\b|"
+XF_WORDS = (r"\bcros{1,2}[- ]?fad\w*|\bcros{1,2}[- ]?dis+olv\w*|\bcrossfdae\w*|\bcut straight\b|\bdissolv\w*|\btransitions?\b|\bfad\w*\s+(?:in\s+and\s+out\s+)?between\b|"
             r"\bfade (?:from )?(?:one )?clip (?:in)?to\b|\bblend\w*\s+(?:the\s+)?(?:clips|shots)\b|\bhard cuts?\b|"
             r"\bstraight cuts?\b|\bx-?fades?\b|\bfad\w*\s+(?:the\s+)?(?:clips|shots|videos)\b|\binto (?:each other|one another)\b|"
             r"\bsmooth\w*\s+(?:the\s+)?cuts\b|\bcuts?\s+(?:smoother|softer)\b|\bhard cuts?\b"
-            r"|转场|过渡|叠化|交叉淡化|溶解|硬切|直接切|(?:之间|中间|每段|段与段|片段间).*(?:淡入淡出|渐变|淡化)")
+            r"|转场|专场|转厂|过渡|叠化|交叉淡化|溶解|硬切|直接切|(?:之间|中间|每段|段与段|片段间).*(?:淡入淡出|渐变|淡化)")
 XF_OFF = (r"^(?:no|without|remove|delete|drop|lose|kill|turn off|switch off|disable|get rid of|take out|take away|clear|"
           r"cut out|skip|don'?t|do not|never|none)\b|\bcut straight\b|\b(?:hard|straight|normal|plain|simple|regular) cuts?\b|\bno (?:transitions?|cross-?fades?)\b|\b(?:no|without)\s+(?:\w+\s+)?(?:transitions?|cross-?fad\w*|"
           r"dissolv\w*|fades?)\b|\b(?:transitions?|cross-?fades?)\s+off\b|\bhard cuts?\b|\bstraight cuts?\b|"
-          r"^(?:不要|别|不用|去掉|取消|删掉|删除|关掉|关闭|拿掉|无)|硬切|直接切")
+          r"^(?:不要|别|不用|去掉|取消|删掉|删除|关掉|关闭|拿掉|无)|硬切|直接切|"
+          r"(?:不要|别|不用|去掉|取消|删掉|删除|关掉|关闭|拿掉)了?(?:这些|所有|全部)?(?:的)?(?:转场|专场|过渡|叠化|淡入淡出)")
 # Lengths said in words: quick transitions are short, slow ones long (ms); the default is half a second.
 XF_DEFAULT = 500
 XF_SPEED: tuple[tuple[str, int], ...] = (
@@ -55,7 +56,7 @@ LIST_EN = (r"^(?:list|show|see|display|give me|view|print)\s+(?:me\s+)?(?:all\s+
 LIST_ZH = (r"^列(?:出|表)?(?:我的)?(?:所有|全部)?(?:的)?(?:素材|片段|视频|文件)|(?:列出|列一下|看看|看一下|显示|查看|给我看)(?:我的)?(?:所有|全部)?(?:的)?(?:素材|片段|视频|文件)|(?:有|上传了)(?:哪些|什么|几个|多少)(?:个)?(?:素材|片段|视频|文件)|"
            r"^(?:我的)?(?:素材|片段)(?:列表|清单)?$|(?:素材|片段)(?:都)?有(?:哪些|什么|几个)")
 
-ALL_EN = (r"^(?:use|include|bring back|restore|put back|add back|keep|add|go back to|back to|i want|give me|put in|put)\s+"
+ALL_EN = (r"^(?:use|include|bring back|restore|put back|add back|keep|add|go back to|back to|i want|give me|put in|put|bring|get|have)\s+"
           r"(?:all|every|everything|both|all of them|all (?:the |my |of the |of my )?(?:\d+\s+)?(?:clips|videos|shots|files|footage|uploads|photos)|"
           r"every clip|all \d+|the whole reel|all the clips)(?:\s+(?:clips|videos|again|back|in))*"
           r"(?:\s+(?:in order|in the original order|in upload order|at full length|full length))*$|"
@@ -80,9 +81,9 @@ ONLY_ZH = r"^(?:只用|只要|只保留|只留|只放|只选|就用|换成|改�
 BARE_ONLY = r"^\s*(?:just|only)\b"
 
 DROP_EN = (r"^(?:drop|remove|delete|cut|lose|ditch|get rid of|take out|take away|skip|exclude|scrap|toss|kill|trash|leave out|"
-           r"throw out|throw away|pull|rid|nix|bin|don'?t (?:use|include|want|need)|do not (?:use|include|want|need)|"
+           r"throw out|throw away|pull|rid|nix|bin|yeet|axe|nuke|can|trim out|chuck|dump|don'?t (?:use|include|want|need)|do not (?:use|include|want|need)|"
            r"i don'?t (?:want|need)|no more|not|no)\s+(?P<x>.+?)(?:\s+(?:from|out of|off)\s+(?:the\s+)?(?:reel|video|timeline|edit|montage|it|list))?"
-           r"(?:\s+(?:please|pls|completely|entirely|altogether))?$|^(?:take|leave|cut|throw|kick)\s+(?P<y>.+?)\s+out$|"
+           r"(?:\s+(?:please|pls|completely|entirely|altogether|lol|lmao|haha|rn|now|thx))*$|^(?:take|leave|cut|throw|kick)\s+(?P<y>.+?)\s+out$|"
            r"^(?P<z>.+?)\s+(?:has to go|can go|goes|must go|is out)$")
 DROP_ZH = (r"^(?:去掉|删掉|删除|拿掉|移除|去除|剪掉|扔掉|不要|丢掉|删|不用)(?P<x>.+?)(?:吧|了)?$|"
            r"^(?:把)?(?P<y>.+?)(?:去掉|删掉|删除|拿掉|移除|去除|剪掉|扔掉|不要了?|删了?|丢掉|也删了?|也去掉)(?:吧)?$")
@@ -95,7 +96,7 @@ _FIRST = r"first|at the (?:very )?(?:start|beginning|front|top)|to the (?:very )
 _LAST = r"last|at the (?:very )?(?:end|back)|to the (?:very )?(?:end|back)|the last(?: clip| one| shot)?|(?:in )?last place|after (?:all )?(?:the )?others|after everything|at the bottom|to the bottom"
 _NTH = r"(?:in\s+)?(?:the\s+)?(?P<nth>second|2nd|third|3rd|fourth|4th|fifth|5th|middle)(?:\s+(?:place|position|spot|slot|clip|one))?|(?:to|at|in|into)\s+(?:position|spot|slot|place)\s+(?P<pn>\d+)"
 _WHERE = rf"(?P<first>{_FIRST})|(?P<last>{_LAST})|{_NTH}"
-MOVE_EN = (rf"^(?:put|move|place|make|set|have|drag|bring|shift|stick|slide|switch|(?:i\s+)?(?:want|need|'d like|would like))\s+(?P<x>.+?)\s+"
+MOVE_EN = (rf"^(?:(?:put|move|place|make|set|have|drag|bring|shift|stick|slide|switch|(?:i\s+)?(?:want|need|'d like|would like))\s+|(?:put|move)(?=[a-z]))(?P<x>.+?)\s+"
            rf"(?:to\s+(?:be|go|come|play)\s+|to\s+|as\s+(?:the\s+)?|be\s+|go\s+|come\s+|play\s+)?(?:{_WHERE})(?:\s+(?:clip|one|instead|please))?$")
 MOVE_EN2 = (rf"^(?P<y>.+?)\s+(?:(?:should|must|needs? to|has to|can|could)\s+(?:be|go|come)\s+|goes\s+|comes\s+|is\s+|at\s+|to\s+)?(?:{_WHERE})(?:\s+please)?$")
 OPEN_EN = r"^(?:start|open|begin|lead|kick (?:it )?off)\s+(?:it\s+|the (?:video|reel|edit)\s+)?(?:with|on)\s+(?P<x>.+)$"
@@ -116,11 +117,14 @@ STILL_MORE = (r"^(?:make|keep|show|hold|leave|have)\s+(?P<x>.+?)\s+(?:on\s+(?:sc
               r"^(?P<y>.+?)\s+(?:should (?:be|stay|last)|needs to (?:be|stay)|is too)\s+(?P<dir2>longer|shorter|short|long)$|"
               r"^(?:把|让)?(?P<z>照片|图片|相片|那张图|图)(?:的)?(?:停留|显示|展示|放)?(?:的)?(?:时间|时长)?(?:(?:再)?(?:放|停)?(?:久|长)(?:一点|点|些)?|太短了?)$|"
               r"^(?:把|让)?(?P<w>照片|图片|相片|那张图|图)(?:的)?(?:停留|显示|放)?(?:的)?(?:时间|时长)?(?:(?:再)?(?:放|停)?短(?:一点|点|些)?|太长了?)$")
+STILL_TIMES = (r"^(?:make\s+)?(?P<x>.+?)\s+(?:(?P<two>twice|double|2x) as long|(?P<half>half) as long|(?:last\s+)?(?P<dbl>double|twice)(?: (?:the|its) (?:length|time|duration))?)$|"
+               r"^(?:double|halve)\s+(?P<y>.+?)(?:'s)?\s*(?:length|time|duration)?$|"
+               rf"^(?:make\s+|show\s+|keep\s+)?(?P<z>.+?)\s+(?P<by>{NUM})s\s+(?P<dir>longer|shorter)$")
 STILL_STEP = 2000  # "longer" adds 2 s to a photo; "shorter" takes 1 s off (never under 1 s)
 
 
 SWAP_PAIR_EN = (r"^(?:swap|switch|flip|exchange|trade|interchange|reverse)\s+(?:the\s+)?(?:order\s+of\s+(?:the\s+)?)?(?:(?P<which>first|last|final)\s+(?:2|two)|"
-                r"(?P<both>them|the 2|both|these 2|those 2|the clips|the 2 clips|both clips))(?:\s+(?:clips|videos|shots|ones))?(?:\s+(?:around|round|over))?$")
+                r"(?P<both>them|the 2|both|these 2|those 2|the clips|the 2 clips|both clips|the other 2|the remaining 2|the 2 left|the last 2 left))(?:\s+(?:clips|videos|shots|ones))?(?:\s+(?:around|round|over))?$")
 SWAP_EN = r"^(?:swap|switch|flip|exchange|trade|interchange)\s+(?:the\s+)?(?:order\s+of\s+|places\s+of\s+|positions\s+of\s+)?(?P<a>.+?)\s+(?:and|with|&|for)\s+(?P<b>.+?)(?:\s+around|\s+round|\s+places|\s+positions)?$"
 SWAP_PAIR_ZH = r"(?:交换|调换|互换|对调|换)(?:一下)?(?P<zw>前|后|最后)2个(?:片段|视频|素材)?|(?P<w2>前|后|最后)2个(?:片段|视频|素材)?(?:的)?(?:顺序)?(?:交换|调换|互换|对调|换|反过来)"
 SWAP_ZH = r"^(?:交换|调换|互换|对调)(?:一下)?(?P<a>.+?)(?:和|跟|与|、)(?P<b>.+?)(?:的)?(?:位置|顺序)?$|^(?:把)?(?P<c>.+?)(?:和|跟|与)(?P<d>.+?)(?:的)?(?:位置|顺序)?(?:交换|换|调换|互换|对调|换个位置|换位置|调个顺序|掉换|调过来)(?:位置|顺序|一下)?$"
@@ -130,7 +134,8 @@ REVERSE = (r"^(?:revers(?:e|ed)?|flip|invert)\s+(?:the\s+)?(?:clip\s+)?(?:order|
 
 STILL_LEN_EN = (rf"^(?:show|hold|keep|display|make|set|leave|have|put|give|stay on|linger on)\s+(?P<x>.+?)\s+(?:on screen\s+|up\s+|on\s+|there\s+)?"
                 rf"(?:for\s+|to\s+|at\s+)?(?:about\s+|like\s+|around\s+)?(?P<n>{NUM})s(?:\s+(?:long|each|on screen|instead))?$|"
-                rf"^(?P<y>.+?)\s+(?:for|should be|should last|lasts?|to|on screen for|stays?(?: on screen)?(?: for)?|shows? for)\s+(?P<m>{NUM})s(?:\s+long)?$|"
+                rf"^(?P<y>.+?)\s+(?:(?:for|should be|should last|should stay|lasts?|to|on screen for|stays?(?: on screen)?(?: for)?|shows? for|"
+                rf"(?:duration|length|time)(?: to| of| is|:)?)\s+)?(?P<m>{NUM})s(?:\s+long)?$|"
                 rf"^(?P<k>{NUM})s\s+(?:on|for)\s+(?P<z>.+)$")
 STILL_LEN_ZH = rf"^(?:把|将|让)?(?P<x>.+?)(?:的)?(?:时长|时间|长度)?(?:停留|停|放|显示|展示|持续|保持|改成|改为|设为|设成|变成|定格)?(?:为|成|到)?(?P<n>{NUM})s\s*(?:钟)?(?:就行|就好|就可以|吧|左右)?$"
 
@@ -170,6 +175,33 @@ def _items(cat: list[ClipInfo], lang: str) -> str:
         body = ("，" if zh else ", ").join(f for f in facts if f)
         out.append(f"{i}. {info.name}（{body}）" if zh else f"{i}. {info.name} ({body})")
     return ("；" if zh else "; ").join(out)
+
+
+# "how long is the drone clip", "what size is city.mp4", 城市那段多长: the named clip's line of the listing
+INFO_EN = (r"^(?:how|hows|how's)\s+(?:long|big)\s+(?:is|are|'s)\s+(?P<x>.+)$|^what(?:'s|s| is)?\s+(?:the\s+)?(?:size|length|resolution|duration|"
+           r"shape)\s+(?:of\s+)?(?P<y>.+)$|^what\s+(?:size|shape|resolution)\s+is\s+(?P<z>.+)$|^(?:does|do)\s+(?P<w>.+?)\s+have\s+(?:any\s+)?"
+           r"(?:sound|audio)$|^is\s+(?P<v>.+?)\s+(?:vertical|silent|landscape)$")
+INFO_ZH = r"^(?P<zx>.+?)(?:有|是)?(?:多长|多久|几秒|多大|什么尺寸|多少秒|有没有声音|有声音吗|是竖屏吗|是横屏吗)"
+
+
+def describe_named(c: Clause, d: Draft) -> str | None:
+    """The listing's lines for the clips a question names, or None when it names none."""
+    m = re.search(INFO_EN, c.t) or re.search(INFO_ZH, c.t)
+    if not m:
+        return None
+    cat, _ = _ctx(c, d)
+    ref = resolve(_g(m, "x", "y", "z", "w", "v", "zx"), cat)
+    if ref is None or not ref.clips:
+        return None
+    items = [(i, x) for i, x in enumerate(cat, 1) if x in ref.clips]
+    lines = _items([x for _, x in items], c.lang).split("；" if c.lang == "zh" else "; ")
+    sep = "；" if c.lang == "zh" else "; "
+    return sep.join(re.sub(r"^\d+\.", f"{i}.", line) for (i, _), line in zip(items, lines, strict=True))
+
+
+def _b_info(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    text = describe_named(c, d)
+    return Outcome("list_clips", note=text + ("。" if c.lang == "zh" else ".")) if text else None
 
 
 def listing(c: Clause, d: Draft) -> str:
@@ -235,8 +267,11 @@ def _tail(res: ReelOutcome, lang: str) -> str:
         notes.append(say("music_follows", lang, end=_secs(res.music_end)))
     for text in res.titles_removed:
         notes.append(say("title_past_end", lang, text=text))
-    if res.canvas_kept:
-        notes.append(say("canvas_kept", lang, width=res.canvas_kept[0], height=res.canvas_kept[1]))
+    if res.canvas_follows:
+        w, h = res.canvas_follows
+        notes.append(say("canvas_follows", lang, width=w, height=h,
+                         shape=("竖屏" if h > w else "横屏" if w > h else "方形") if lang == "zh" else
+                         ("vertical" if h > w else "landscape" if w > h else "square")))
     return "".join(notes)
 
 
@@ -393,6 +428,8 @@ def _back(phrase: str, c: Clause, d: Draft) -> Outcome | None:
     reel = order(d)
     new = [x for x in picked if x.media_id not in reel]
     if not new:
+        if c.t.startswith("use ") and len(picked) < len(reel):
+            return _only(phrase, c, d)  # "use the first and the last clip": those, not the others
         first = picked[0]
         return Outcome(tool, note=say("clips_already", c.lang, names=_names(picked, c.lang), reel=_reel(d, infos, c.lang),
                                       name=first.stem))
@@ -569,6 +606,28 @@ def _b_still_more(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     return _still_length(phrase, f"{seconds / 1000:g}", c, d)
 
 
+def _b_still_times(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    """ "photo twice as long", "make the photo 1 sec shorter"."""
+    phrase = _g(m, "x", "y", "z")
+    cat, _ = _ctx(c, d)
+    ref = resolve(phrase, cat)
+    if ref is None or (ref.clips and all(x.kind != "image" for x in ref.clips)):
+        return None
+    tool = "set_photo_length"
+    refusal, photos = _the_photo(phrase, c, d, tool)
+    if not photos:
+        return refusal
+    now = photos[0].length
+    if _g(m, "by"):
+        step = int(round(float(_g(m, "by")) * 1000))
+        target = now + step if _g(m, "dir") == "longer" else now - step
+    elif _g(m, "half") or c.t.startswith("halve"):
+        target = now // 2
+    else:
+        target = now * 2
+    return _still_length(phrase, f"{target / 1000:g}", c, d)
+
+
 def _b_swap_pair(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     _, infos = _ctx(c, d)
     srcs = order(d)
@@ -617,11 +676,16 @@ def _xf_slot(t: str, now: int) -> tuple[int, int | None]:
     """(xf ms, the length asked for when it was out of range)."""
     if re.search(XF_OFF, t):
         return 0, None
+    t = re.sub(r"\b(?:a\s+)?quarter(?:[- ]of[- ]a)?[- ]?(?:second|sec)\b", "0.25s", t)
     asked: int | None = None
+    seconds = list(re.finditer(rf"({NUM})s(?![a-z])", t))
+    word = re.search(XF_WORDS, t)
     if n := re.search(rf"({NUM})\s*ms\b", t):
         asked = int(round(float(n.group(1))))
-    elif n := re.search(rf"({NUM})s(?![a-z])", t):
-        asked = int(round(float(n.group(1)) * 1000))
+    elif seconds:
+        # "photo 5s with a 1s crossfade": the length nearest the crossfade word
+        near = min(seconds, key=lambda n: abs(n.start() - word.start())) if word else seconds[0]
+        asked = int(round(float(near.group(1)) * 1000))
     elif now and re.search(XF_MORE, t):
         asked = now * 2
     elif now and re.search(XF_LESS, t):
@@ -759,12 +823,14 @@ def _b_still_len_zh(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 RULES = (
     rule("list_clips", rf"{LIST_EN}|{LIST_ZH}", _b_list),
+    rule("clip_info", rf"{INFO_EN}|{INFO_ZH}", _b_info, ("clip",)),
     rule("crossfade", XF_WORDS, _b_crossfade, ("xf",)),
     rule("photo_zoom", ZOOM_WORDS, _b_zoom, ("clip", "zoom")),
     rule("photo_length", STILL_LEN_EN, _b_still_len, ("clip", "seconds")),
     rule("photo_length_zh", STILL_LEN_ZH, _b_still_len, ("clip", "seconds")),
     rule("reverse_clips", REVERSE, _b_reverse),
     rule("photo_longer", STILL_MORE, _b_still_more, ("clip", "direction")),
+    rule("photo_times", STILL_TIMES, _b_still_times, ("clip", "factor")),
     rule("swap_pair", rf"{SWAP_PAIR_EN}|{SWAP_PAIR_ZH}", _b_swap_pair, ("which",)),
     rule("swap_clips", SWAP_EN, _b_swap, ("clip", "clip")),
     rule("swap_clips_zh", SWAP_ZH, _b_swap, ("clip", "clip")),
