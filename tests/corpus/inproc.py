@@ -20,6 +20,17 @@ CLIPS = {
     "clip60": {"media_id": "trip00000000000", "filename": "trip.mp4", "kind": "video", "duration": 60.0,
                "width": 1920, "height": 1080, "fps": 5, "has_audio": True},
 }
+# The uploads of the several-clip setups (README.md), as the engine lists them in video_infos.
+FILES = {
+    "beach.mp4": CLIPS["clip10"],
+    "city.mp4": {"media_id": "city00000000000", "filename": "city.mp4", "kind": "video", "duration": 6.0,
+                 "width": 1080, "height": 1920, "fps": 30, "has_audio": True},
+    "drone.mp4": {"media_id": "drone0000000000", "filename": "drone.mp4", "kind": "video", "duration": 15.0,
+                  "width": 1920, "height": 1080, "fps": 25, "has_audio": False},
+    "sunset.jpg": {"media_id": "sunset000000000", "filename": "sunset.jpg", "kind": "image", "duration": 0.0,
+                   "width": 1600, "height": 1200, "fps": 0.0, "has_audio": False},
+}
+UPLOADS = {"reel": ["beach.mp4", "city.mp4", "drone.mp4"], "photos": ["beach.mp4", "sunset.jpg"]}
 
 
 class Session:
@@ -28,7 +39,17 @@ class Session:
         self.state: dict[str, Any] = {"video_infos": [], "draft": {"t": [], "d": 0, "m": {}}, "canvas_config": {},
                                       "generated_media": {}}
         self.history: list[HistoryEntry] = []
-        if setup != "empty":
+        if setup in UPLOADS:
+            segments, end = [], 0
+            for name in UPLOADS[setup]:  # placed one after the other, as the engine's upload does
+                info = FILES[name]
+                length = int(info["duration"] * 1000) if info["kind"] == "video" else 3000
+                segments.append(Segment(id=f"v_{info['media_id'][:8]}", label=name, src=info["media_id"], start=end,
+                                        duration=length))
+                end += length
+            self.state["draft"] = Draft(tracks=[Track(0, segments)], duration=end, meta={"title": "beach"}).to_json()
+            self.state["video_infos"] = [FILES[name] for name in UPLOADS[setup]]
+        elif setup != "empty":
             info = CLIPS["clip60" if setup == "clip60" else "clip10"]
             draft = Draft(tracks=[Track(0, [Segment(id="v_1", label=info["filename"], src=info["media_id"],
                                                     duration=int(info["duration"] * 1000))])],

@@ -265,6 +265,10 @@ class Engine:
             duration = info.duration_ms if info.kind == "video" else IMAGE_SECONDS
             _append(draft, VIDEO, Segment(id=f"v_{media_id[:8]}", label=item.filename, src=media_id,
                                           duration=duration))
+            if draft.meta.get("xf"):  # crossfades on: the new clip overlaps the last one like the others
+                from .interpreter.reelops import relay
+
+                relay(draft)
             if not draft.meta.get("title"):
                 draft.meta["title"] = Path(item.filename).stem
         draft.duration = draft.end

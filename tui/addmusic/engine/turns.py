@@ -170,7 +170,9 @@ def run_turn(message: str, state: dict[str, Any], language: str, music_dir: Path
     result = TurnResult(state=state)
     original = copy.deepcopy(state)
     draft = Draft.from_json(state.get("draft"))
-    interp = interpret(message, draft, language=language, sources=list(state.get("video_infos") or []))
+    last = next((e for e in reversed(entries) if not e.undone), None)
+    interp = interpret(message, draft, language=language, sources=list(state.get("video_infos") or []),
+                       previous=last.tools[-1] if last and last.tools else "")
     sentences: list[str] = []
     working = state
     start_over = False

@@ -18,7 +18,19 @@ from addmusic.protocol.draft import Draft
 from . import normalise, typos, vocab
 from .clauses import split
 from .core import Clause, Edit, HistoryCommand, Outcome, Rule
-from .families import clip_sound, general, history, keep_cut, loudness, music, questions, shape, titles, unsupported
+from .families import (
+    clip_sound,
+    clips,
+    general,
+    history,
+    keep_cut,
+    loudness,
+    music,
+    questions,
+    shape,
+    titles,
+    unsupported,
+)
 from .replies import examples, say
 from .text import Prepared, has_cjk, prepare
 
@@ -27,7 +39,9 @@ __all__ = ["Edit", "HistoryCommand", "Interpretation", "Step", "apply_all", "int
 # The order rules are tried: the more specific first.
 RULES: tuple[Rule, ...] = (
     *general.RULES[:1],  # small talk
+    *clips.RULES_EARLY,  # "go back to hard cuts" is not an undo
     *history.RULES,
+    *clips.RULES,  # several clips: before "reverse"/"transitions" are read as things it cannot do
     *unsupported.RULES,
     *questions.RULES,
     *titles.RULES[:2],  # remove, change the text
@@ -43,7 +57,7 @@ RULES: tuple[Rule, ...] = (
     *music.RULES_LATE,
 )
 # Rules that read a negation themselves ("don't duck it", "no fade", "not so loud").
-_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers"}
+_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers", *clips.READS_NEGATION}
 
 
 @dataclass
@@ -149,7 +163,11 @@ def _read(c: Clause, d: Draft) -> Outcome | None:
 _NEUTRAL_WORDS = {"bpm", "bgm", "lufs", "mp4", "tiktok", "vlog", "lofi", "edm", "dj", "ok", "okay", "db", "fps"}
 # "音乐和标题都删了": one verb for two things, said once at the end
 _BOTH = re.compile(r"(音乐|配乐|背景音乐|bgm|标题|字幕|文字)和(音乐|配乐|背景音乐|bgm|标题|字幕|文字)(?:都|全)?(删了|删掉|去掉|不要了|删除)")
-_TOPIC_WORDS = {"title": "the title", "music": "the music", "clip": "the original sound"}
+_TOPIC_WORDS = {"title": "the title", "music": "the music", "clip": "the original sound", "photo": "the photo",
+                "crossfade": "the crossfades"}
+_TOPIC_ZH = {"title": "标题", "music": "音乐", "clip": "原声", "photo": "照片", "crossfade": "转场"}
+# What a correction that is only a length means after these ("1s crossfades, no wait 2s", "make it 6s").
+_LENGTH_TOPICS = ("photo", "crossfade")
 _SHAPE_WORDS = re.compile(r"\b(?:vertical|square|landscape|portrait|\d{3,4}p|4k|tiktok|reels?|youtube|instagram|shorts?)\b|"
                           r"(?<![\d.])\d{1,2}:\d{1,2}(?![\d.])|(?<![\d.])(?:720|1080|2160)\s*p|4k|竖屏|横屏|方形|黑边|模糊|抖音")
 
@@ -165,14 +183,16 @@ def _mentioned(t: str) -> str:
     return ""
 _TOPIC_OF = {"add_title": "title", "edit_title": "title", "remove_titles": "title", "keep": "",
              "add_background_music": "music", "change_music": "music", "set_music_volume": "music",
-             "set_music_fades": "music", "set_ducking": "music", "set_music_tempo": "music", "set_music_span": "music"}
+             "set_music_fades": "music", "set_ducking": "music", "set_music_tempo": "music", "set_music_span": "music",
+             "set_crossfade": "crossfade", "set_photo_length": "photo", "set_photo_zoom": "photo"}
 _CARRY_VERB = re.compile(r"^(?:cut|remove|delete|trim|drop|chop|keep|get rid of|add|mute)\b|^(?:剪掉|去掉|删掉|删除|保留|只要|只留)")
 
 
 def interpret(message: str, draft: Draft, *, language: str = "en",
-              sources: list[dict[str, Any]] | None = None) -> Interpretation:
+              sources: list[dict[str, Any]] | None = None, previous: str = "") -> Interpretation:
     """Read a chat message against a draft: the edits and history commands it asks for, in order,
-    and what to say. Never raises on any input."""
+    and what to say. `previous`: the tool of the session's last edit, so "make them 1s" right after
+    crossfades were added means the crossfades. Never raises on any input."""
     english_words = [w for w in re.findall(r"[a-zA-Z]{3,}", message) if w.lower() not in _NEUTRAL_WORDS]
     lang = "zh" if has_cjk(message) or (language.lower().startswith("zh") and not english_words) else "en"
     p = prepare(_BOTH.sub(r"\1\3，\2\3", message))
@@ -180,7 +200,8 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
     result = Interpretation(lang=lang)
     running = draft
     srcs = sources or []
-    topic = ""
+    topic = _TOPIC_OF.get(previous, "")
+    topic = topic if topic in _LENGTH_TOPICS else ""
     carry = ""
     last_added_title = False
     stepped = False  # louder/quieter moves once per message
@@ -190,16 +211,32 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
         c = _clause(p, piece.start, piece.end, lang, srcs, draft, piece.asked)
         out: Outcome | None = None
         own_noun = vocab.TITLE_ANY.search(c.t) or vocab.MUSIC_ANY.search(c.t) or _SHAPE_WORDS.search(c.t)
-        if topic in ("title", "clip") and re.search(r"\b(?:it|them)\b", c.t) and not own_noun:
+        if topic in _LENGTH_TOPICS and not own_noun and re.fullmatch(
+                rf"(?:(?:no|wait|actually|nah|sorry|oops|or|i mean|rather|make (?:it|them)|to)[\s,]*)*{vocab.NUM}s", c.t):
+            out = _read(Clause(f"{_TOPIC_WORDS[topic]} {re.sub(r'^.*?(?=[0-9.]+s$)', '', c.t)}", c.quotes, c.raw, lang,
+                               srcs, draft, c.asked), running)  # "crossfade 0.5s, no wait 1s"
+        elif topic in ("title", "clip", *_LENGTH_TOPICS) and re.search(r"\b(?:it|them)\b", c.t) and not own_noun:
             sub = Clause(re.sub(r"\b(?:it|them)\b", _TOPIC_WORDS[topic], c.t, count=1), c.quotes, c.raw, lang, srcs,
                          draft, c.asked)
             out = _read(sub, running)
         elif topic and has_cjk(c.t) and not own_noun and not c.quotes and re.search(r"\d|顶|底|中间|上面|下面|开头|结尾", c.t):
-            noun = {"title": "新标题" if last_added_title else "标题", "music": "音乐", "clip": "原声"}[topic]
+            noun = "新标题" if topic == "title" and last_added_title else _TOPIC_ZH[topic]
             out = _read(Clause(f"{noun}{c.t}", c.quotes, c.raw, lang, srcs, draft, c.asked), running)
         if out is None:
             out = _read(c, running)
         used = 1
+        if (out is None or out.takes_list) and piece.soft_after and i + 1 < len(pieces):
+            # "use only beach and drone", "order: drone, beach, city": the next clauses only name more clips
+            j = i + 1
+            while j < len(pieces) and pieces[j - 1].soft_after and clips.only_clips_named(
+                    _clause(p, pieces[j].start, pieces[j].end, lang, srcs, draft, False), running,
+                    in_list=out is not None or bool(re.search(r"\d$", p.text[pieces[j - 1].start:pieces[j - 1].end].strip()))):
+                j += 1
+            if j > i + 1:
+                joined = _clause(p, piece.start, pieces[j - 1].end, lang, srcs, draft, pieces[j - 1].asked)
+                joined_out = _read(joined, running)
+                if joined_out is not None and not joined_out.unmatched:
+                    c, out, used = joined, joined_out, j - i
         if out is None and piece.soft_after and i + 1 < len(pieces):
             nxt = pieces[i + 1]
             joined = _clause(p, piece.start, nxt.end, lang, srcs, draft, nxt.asked)
@@ -212,7 +249,7 @@ def interpret(message: str, draft: Draft, *, language: str = "en",
             out = _read(sub, running)
         if out is None and topic in _TOPIC_WORDS and not own_noun and re.search(r"\d|top|bottom|middle|center|顶|底|中间|上|下|开头|结尾", c.t):
             if has_cjk(c.t):
-                noun = {"title": "新标题" if last_added_title else "标题", "music": "音乐", "clip": "原声"}[topic]
+                noun = "新标题" if topic == "title" and last_added_title else _TOPIC_ZH[topic]
                 sub = Clause(f"{noun}{c.t}", c.quotes, c.raw, lang, srcs, draft, c.asked)
             elif re.match(r"^(?:start|stop|end|show|move|put|place)\b", c.t):
                 sub = Clause(re.sub(r"^(\w+)", rf"\1 {_TOPIC_WORDS[topic]}", c.t), c.quotes, c.raw, lang, srcs, draft, c.asked)

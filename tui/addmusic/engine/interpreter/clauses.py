@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from . import genres
 
 HARD = re.compile(
-    r"[;!?。；！？\n]|\s*再(?=加|改|配|换|把|调|做|放|剪)(?<=\s再)|\.(?!\d)|\b(?:and\s+)?then\b(?!\s+(?:just|only)\s+the\s+original)|\bafter\s+that\b|\bafterwards\b|"
+    r"[;!?。；！？\n]|\s*再(?=加|改|配|换|把|调|做|放|剪)(?<=\s再)|\.(?!\d|(?:mp4|mov|m4v|mkv|webm|avi|jpe?g|png|webp|gif|heic|mp3|wav|m4a|aac|flac|ogg)\b)|\b(?:and\s+)?then\b(?!\s+(?:just|only)\s+the\s+original)|\bafter\s+that\b|\bafterwards\b|"
     r"然后|接着|并且|而且|同时|还有|顺便|(?<=[^\s])再(?=[加把做改设调去删变放配换让剪裁弄给用])",
     re.I,
 )
@@ -17,7 +17,8 @@ SOFT = re.compile(
     r",|、|\band\b|\bn\b|&|\+|\balso\b|\bplus\b|\bas well as\b|\bbut\b(?!\s+not\s+(?:over|during|in|for)\b)|，|"
     r"\s(?=just\s+(?:make|add|lower|raise|move|mute|turn|change|put|cut|keep|use|set|more|less|fade|duck)\b)|"
     r"(?<=[\u4e00-\u9fff\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F])\s+(?=[\u4e00-\u9fff\d])|"
-    r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+(?=[\u4e00-\u9fff])|和(?=最后|前|后|结尾|开头|末尾)",
+    r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+(?=[\u4e00-\u9fff])|和(?=最后|前|后|结尾|开头|末尾)|"
+    r"(?<=\S)\s+(?=with\s+(?:an?\s+)?(?:[\w.-]+\s+){0,3}(?:cross-?fades?|crossfades?|transitions?|dissolves?)\b)",  # "photo 5s with 1s crossfades"
     re.I,
 )
 _AND_PAIRS = {("rock", "roll"), ("drum", "bass"), ("rhythm", "blues"), ("r", "b"), ("black", "white"), ("in", "out")}

@@ -50,6 +50,7 @@ class Outcome:
     note: str | None = None
     history: HistoryCommand | None = None
     unmatched: bool = False  # the note explains why nothing was done (counts as not understood)
+    takes_list: bool = False  # a list of clips may go on in the next clause ("use only beach, drone")
 
 
 Build = Callable[[re.Match[str], Clause, Draft], "Outcome | None"]

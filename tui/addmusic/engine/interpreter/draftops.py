@@ -151,6 +151,10 @@ def cut_sources(removed: list[SourceRange]) -> Callable[[Draft], Draft]:
             track.segments = kept
         d.tracks = [t for t in d.tracks if t.segments or t.type == VIDEO]
         d.duration = new_end
+        if d.meta.get("xf"):  # a reel with crossfades: clips overlap again where they now meet
+            from .reelops import relay
+
+            relay(d)
         return d
 
     return apply

@@ -48,7 +48,7 @@ mixer remix watch match learn louder loudly quietly little bigger larger smaller
 REAL_WORDS = frozenset("""
 faces face tiles blank block enter found least master notices pending sending smart charged charge difference
 choices colon contour central encoding finding landing leading loader nowhere quarter records sampler shots
-slack waiters shortest smallest fastest three mellow replacing quicker quickly taking walking falling positive
+xfade xfades slack waiters shortest smallest fastest three mellow replacing quicker quickly taking walking falling positive
 power wedding mouse sport sports think write store round restart history movie layer layers child channel
 plane release comments recover resolve remote trigger caller intents fixed strings slips cover covers lover
 voter bolder holder folder other otter mother water later hover mover rover sounder shorter shower flower

@@ -22,21 +22,6 @@ def _b_export(m: re.Match[str], c: Clause, d) -> Outcome:  # type: ignore[no-unt
     return Outcome("export", note=say("export_hint", c.lang))
 
 
-def _b_crossfade(m: re.Match[str], c: Clause, d) -> Outcome | None:  # type: ignore[no-untyped-def]
-    """Crossfade between clips (`m.xf`); its length never trims anything."""
-    from ..draftops import set_meta
-    from ..vocab import NUM
-
-    if re.search(r"\b(?:no|without|remove|hard cuts?)\b|不要|取消", c.t):
-        xf = 0
-    elif n := re.search(rf"({NUM})s", c.t):
-        xf = int(round(float(n.group(1)) * 1000))
-    else:
-        xf = 500
-    return Outcome("set_crossfade", Edit("set_crossfade", {"xf_ms": xf}, set_meta(xf=xf),
-                                         say("crossfade", c.lang, xf=f"{xf / 1000:g}")))
-
-
 def _b_service(m: re.Match[str], c: Clause, d) -> Outcome | None:  # type: ignore[no-untyped-def]
     """"add a 60-second highlight reel MP4 into a 1080p MP4": music, and the resolution it names.
     The length in it describes the video, so it trims nothing."""
@@ -71,7 +56,6 @@ RULES = (
     rule("keep_as_is", r"^(?:keep|leave)\s+(?:the\s+|it\s+|my\s+)?(?:\w+\s+)?(?:as (?:it is|is)|the same|alone|like (?:it is|this|that))|"
          r"^(?:keep|leave)\s+(?:the\s+)?(?:music|volume|title|titles|text|original (?:audio|sound)|it|everything|the rest)$|^(?:保持|保留)(?:原样|不变)",
          _b_keep_as_is),
-    rule("crossfade", r"\bcross-?fade|\bcross-?dissolve|交叉淡化|叠化", _b_crossfade, ("xf",)),
     rule("export", r"^(?:export|render|download|save)(?:\s+(?:it|the video|this|now|mp4|as mp4))*$|^(?:导出|下载|渲染|保存)(?:视频)?$", _b_export),
     rule("service", r"\b(?:highlight reel|highlights?|best[- ]of|best moments)\b.*\b(?:into|to) an?\s+(?:\d{3,4}p|4k|mp4)\b|(?:\bhighlights?\b|\bhighlight reel\b|\bbest[- ]?(?:of|moments?|momments?)\b|\bmusic video\b|\bmp4\b|集锦|精彩).*"
          r"(?:\bmusic\b|\bsoundtrack\b|音乐)|(?:\bmusic\b|音乐).*(?:\bhighlights?\b|\bbest\b|\bmp4\b|集锦|精彩)", _b_service),

@@ -10,7 +10,12 @@ from addmusic.protocol.draft import Draft, format_seconds
 from ..core import Clause, Outcome, rule
 from ..draftops import music_segments, titles, video_segments
 from ..replies import examples, say
+from . import clips
 from .shape import canvas
+
+# "what clips do I have", 我有哪些素材: answered with the listing (several uploads, or asked in the plural)
+CLIPS_ASKED = (r"\b(?:clips|files|uploads?|uploaded|footage|media)\b|哪个(?:片段|视频|素材)?(?:是|有|没)|\bin (?:the|my) reel\b|\b(?:clip )?order\b|传了|上传|顺序|\bwhich (?:clip|video|one|file)s?\b|\bhow many (?:clips|videos)\b|"
+               r"素材|片段|哪些视频|几个视频|哪几个")
 
 QUESTION_START = (r"^(?:how|what|what's|whats|which|where|why|when|who|is|are|does|do|did|was|will|would|should|could i|can i|"
                   r"can it|could it|is there|are there|isn'?t|aren'?t|is it possible|tell me|help|what can you do)\b|^(?:怎么|如何|怎样|什么|哪|为什么|是否|有没有|能做什么|你能做什么|帮助)")
@@ -52,6 +57,10 @@ def answer(c: Clause, d: Draft) -> str:
         facts.append(say("how_own_song", lang).rstrip("。."))
     if re.search(r"\bexport|\bformats?\b|\bdownload|\bsave\b|导出|格式|下载", t):
         facts.append(say("how_export", lang).rstrip("。.") + (" (MP4, H.264 + AAC)" if not zh else "（MP4，H.264 + AAC）"))
+    if c.sources and (named := clips.describe_named(c, d)):
+        facts.append(named)
+    elif c.sources and re.search(CLIPS_ASKED, t):
+        facts.append(clips.listing(c, d).rstrip("。."))
     if not video_segments(d) and not facts:
         facts.append(say("need_video", lang).rstrip("。."))
     if not facts:
