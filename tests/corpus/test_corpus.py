@@ -31,6 +31,8 @@ HERE = Path(__file__).parent
 SUITES: dict[str, dict[str, tuple[str, float]]] = {
     "corpus": {"en.txt": ("en", 1.0), "zh.txt": ("zh", 1.0)},
     "heldout": {"heldout_en.txt": ("en", 1.0), "heldout_zh.txt": ("zh", 1.0)},
+    # the user's own song and cutting to the beat (issue 9)
+    "song": {"song_en.txt": ("en", 1.0), "song_zh.txt": ("zh", 1.0)},
 }
 SETUP_MESSAGES = {
     "empty": [],

@@ -18,7 +18,19 @@ from addmusic.protocol.draft import Draft
 from . import normalise, typos, vocab
 from .clauses import split
 from .core import Clause, Edit, HistoryCommand, Outcome, Rule
-from .families import clip_sound, general, history, keep_cut, loudness, music, questions, shape, titles, unsupported
+from .families import (
+    clip_sound,
+    general,
+    history,
+    keep_cut,
+    loudness,
+    music,
+    questions,
+    shape,
+    song,
+    titles,
+    unsupported,
+)
 from .replies import examples, say
 from .text import Prepared, has_cjk, prepare
 
@@ -28,6 +40,7 @@ __all__ = ["Edit", "HistoryCommand", "Interpretation", "Step", "apply_all", "int
 RULES: tuple[Rule, ...] = (
     *general.RULES[:1],  # small talk
     *history.RULES,
+    *song.RULES,  # the user's song and cutting to the beat: before "unsupported" (卡点, "my own song")
     *unsupported.RULES,
     *questions.RULES,
     *titles.RULES[:2],  # remove, change the text
@@ -43,7 +56,7 @@ RULES: tuple[Rule, ...] = (
     *music.RULES_LATE,
 )
 # Rules that read a negation themselves ("don't duck it", "no fade", "not so loud").
-_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers"}
+_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers", *song.READS_NEGATION}
 
 
 @dataclass
