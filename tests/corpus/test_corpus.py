@@ -33,6 +33,10 @@ SUITES: dict[str, dict[str, tuple[str, float]]] = {
     "heldout": {"heldout_en.txt": ("en", 1.0), "heldout_zh.txt": ("zh", 1.0)},
     # the user's own song and cutting to the beat (issue 9)
     "song": {"song_en.txt": ("en", 1.0), "song_zh.txt": ("zh", 1.0)},
+    # written blind to the code (/work/wt/shared, 2026-11-30): how the song rules generalise. en
+    # 51/56: the five left name clips ("put drone first", "drop the vertical clip", crossfades, "the
+    # beach sound"), which the clips family reads (another branch); zh 29/29
+    "heldout_song": {"heldout_song_en.txt": ("en", 0.91), "heldout_song_zh.txt": ("zh", 1.0)},
 }
 SETUP_MESSAGES = {
     "empty": [],

@@ -6,11 +6,11 @@ edits, around the composer): the analysis an edit needs is read here, never in t
   first downbeat where the song reaches its level, then dropped), its ``d`` kept within the
   timeline (``end_early``: within what the song has left) and its waveform drawn from the song.
 - Composed music that follows the cuts gets ``cuts``: clip boundaries plus each clip's scene cuts.
-- "Sync to the beat" rolls each clip boundary onto the nearest beat of the music as heard on the
-  timeline (``beatsync.snap_to_beats``); where a roll has no footage to use, the clip before is
-  trimmed onto a beat that is earlier by at most half a beat (the reel gets that much shorter).
-  Once synced, a change of music re-snaps the cuts to the new beats; an edit that moves the cuts
-  themselves turns the sync off, and the reply says so.
+- "Sync to the beat" (meta ``sync``: the cuts follow the beat from now on) rolls each clip
+  boundary onto the nearest beat of the music as heard on the timeline (``snap_to_beats``); where
+  a roll has no footage to use, the clip before is trimmed onto a beat that is earlier by at most
+  half a beat (the reel gets that much shorter). Once synced, a change of music re-snaps the cuts
+  to the new beats; an edit that moves the cuts themselves turns the sync off, and the reply says so.
 
 Analyses are cached as JSON next to the upload (``<media>.beats.json``, ``<media>.scenes.json``),
 written whole (aside, then renamed), so each file is analysed once.
@@ -438,7 +438,8 @@ def settle(d: Draft, before: Draft, state: dict[str, Any], generated: dict[str, 
         return notes
     result = snap(d, beats, media)
     if result.on_beat == 0:
-        d.meta.pop("sync", None)
+        # asked for: the reel stays in sync mode (a new music re-snaps it), and the reply says why
+        # nothing could move now
         notes.append(say("sync_none", why=_reasons(result.stayed, say)))
         return notes
     if result.shortened_ms:

@@ -14,10 +14,11 @@ from typing import Any
 
 from addmusic.protocol.draft import AUDIO, Draft, Segment, Track
 
+from .. import genres
 from ..core import Clause, Edit, Outcome, rule
 from ..draftops import insert_track, music_segments, video_segments
 from ..slots import volume_slot
-from ..vocab import NUM, ms
+from ..vocab import NUM, mentions_music, ms
 from .questions import QUESTION_START
 
 DEFAULT_VOLUME, DEFAULT_FADE_IN, DEFAULT_FADE_OUT = 35, 1000, 2000
@@ -66,6 +67,9 @@ REPLIES: dict[str, tuple[str, str]] = {
                     "你的歌不能重新编排来跟随剪辑点；可以说“卡点”，把剪辑点移到它的节拍上。"),
     "follow_need_music": ("There is no music to follow the cuts — add some first (e.g. 'add upbeat music').",
                           "还没有音乐可以跟随剪辑点——请先加音乐（例如“加欢快的背景音乐”）。"),
+    "song_bpm": ("{name} is about {bpm} bpm.", "{name}大约是{bpm} bpm。"),
+    "song_bpm_unknown": ("{name}'s tempo isn't known yet: its analysis is still running, or it has no steady beat.",
+                         "{name}的速度还不知道：分析还没完成，或者它没有稳定的节拍。"),
     # said by the turn (engine/songs.py) once the analysis is known
     "intro_at": ("Its intro ends at {at}.", "前奏在{at}结束。"),
     "no_intro": ("This song has no quiet intro: it starts at its level from 0:00.", "这首歌没有安静的前奏，从0:00就进入正题。"),
@@ -77,7 +81,8 @@ REPLIES: dict[str, tuple[str, str]] = {
     "sync_shorter": ("To land on the beat a clip was trimmed, so the video is {s} s shorter.",
                      "为了卡上节拍修剪了片段，视频短了{s}秒。"),
     "sync_some_stayed": ("{n} stayed where they were: {why}.", "{n}个剪辑点没有移动：{why}。"),
-    "sync_none": ("No cut could move onto the beat, so nothing changed: {why}.", "没有剪辑点能移到节拍上，所以没有修改：{why}。"),
+    "sync_none": ("No cut could move onto the beat yet ({why}); the cuts will follow the beat of any new music.",
+                  "暂时没有剪辑点能移到节拍上（{why}）；换音乐后剪辑点会跟随新的节拍。"),
     "sync_reasons": ("{reasons}", "{reasons}"),
     "why_no_beat": ("the music has no steady beat", "音乐没有稳定的节拍"),
     "why_far": ("no beat within half a beat", "半拍之内没有节拍"),
@@ -200,13 +205,13 @@ def _length_note(seg: Segment, info: dict[str, Any], lang: str) -> str:
 
 # --- slots --------------------------------------------------------------------------------------
 
-_CHORUS = r"\bchorus\b|\bthe hook\b|\bbest part of the (?:song|track)\b|\bmost energetic (?:part|bit)\b|副歌|高潮(?:部分)?开始|从高潮|高潮那?段|最燃的(?:部分|那段)"
+_CHORUS = r"\b(?:chorus|chrous|chorous|chourus|courus)\b|副哥|\bthe hook\b|\bbest part of the (?:song|track)\b|\bmost energetic (?:part|bit)\b|副歌|高潮(?:部分)?开始|从高潮|高潮那?段|最燃的(?:部分|那段)"
 _INTRO = r"\bskip\w*\s+(?:the\s+|its\s+)?intro\b|\b(?:cut|drop|lose|without|no)\s+(?:the\s+)?intro\b|\bafter the intro\b|\bintro\b.*\bskip\b|跳过前奏|去掉前奏|不要前奏|前奏(?:之后|以后|后)|前奏(?:去掉|不要|跳过)"
 _AT = rf"(?:\b(?:at|from)\s+({NUM})s|\b({NUM})s\s+in(?:to)?\b|从\s*(?:第)?\s*({NUM})s|({NUM})s\s*(?:处)?开始|\bskip\w*\s+(?:the\s+)?first\s+({NUM})s|跳过前\s*({NUM})s)"
 _FROM_TOP = r"\bfrom the (?:very )?(?:beginning|start|top)\b|从头(?:开始)?|从开头"
 _END_EARLY = (r"\bend\w*\s+(?:it\s+|the song\s+|the music\s+)?early\b|\bearly end\b|\b(?:stop|end)\w*\s+when\s+(?:the\s+)?(?:song|it|music|track)\s+(?:ends|is over|finishes|runs out)|"
               r"\b(?:don'?t|do not|dont|no|never)\s+(?:loop|repeat)|\bno\s+looping\b|\bwithout looping\b|\bplay\w*\s+(?:it\s+)?(?:just\s+)?once\b|\bjust once\b|"
-              r"\blet\s+(?:it|the song)\s+(?:end|stop|run out|finish)\b|提前结束|提前停|不要循环|不循环|别循环|不用循环|放完就(?:结束|停|完)|播完就(?:结束|停)|完了就(?:结束|停)|只放一遍|只播一遍")
+              r"\blet\s+(?:it|the song)\s+(?:end|stop|run out|finish)\b|提前结束|提前停|(?:别|不要|不用|不)重复|不要循环|不循环|别循环|不用循环|放完就(?:结束|停|完)|播完就(?:结束|停)|完了就(?:结束|停)|只放一遍|只播一遍")
 _LOOP = r"\bloop\w*\b|\brepeat\w*\b|\bon repeat\b|循环|重复播放|重复"
 
 
@@ -237,7 +242,7 @@ def _is_question(c: Clause) -> bool:
     return bool(re.match(QUESTION_START, c.t)) or (c.asked and bool(re.match(r"^(?:can|could|will|would|do|does)\b", c.t)))
 
 
-_MY_SONG = (r"\bmy\s+(?:own\s+)?(?:uploaded\s+)?(?:song|track|tune|mp3|music|audio|file|upload)\b|\bthe\s+(?:song|track|mp3|audio|music|file)\s+i\s+(?:uploaded|sent|added|gave)\b|"
+_MY_SONG = (r"\b(?:use)?my\s+(?:own\s+)?(?:uploaded\s+)?(?:song|track|tune|mp3|music|audio|file|upload)\b|\bthe\s+(?:song|track|mp3|audio|music|file)\s+i\s+(?:uploaded|sent|added|gave)\b|"
             r"\b(?:the|that)\s+(?:uploaded|mp3)\s+(?:song|track|music|audio|file)?|\bthe mp3\b|"
             r"我(?:自己)?的(?:歌|音乐|歌曲|曲子|mp3|音频)|我(?:刚)?上传的(?:歌|音乐|歌曲|音频|mp3)?|自己的(?:歌|音乐)|上传的(?:歌|音乐|歌曲|音频)")
 _FROM_CLIP = (r"\b(?:music|sound|audio|song)\s+(?:from|of|in)\s+(?:the\s+)?(?:clip|video|vid|first|second|third|fourth|fifth|last)|"
@@ -247,7 +252,7 @@ _AS_MUSIC = r"\bas\s+(?:the\s+|my\s+)?(?:music|bgm|soundtrack|background(?: musi
 
 
 _USE_VERB = (r"\b(?:use|using|play|put|add|switch|swap|change|replace|go with|try|want|with|set|make|throw|slap|pick|"
-             r"choose|instead|have|need|gimme|give|stick)\b|用|换成|改成|换|放|加|配|当|作为|选")
+             r"choose|instead|have|need|gimme|give|stick|usemy)\b|用|换成|改成|换|放|加|配|当|作为|选")
 
 
 def _b_use(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -255,6 +260,8 @@ def _b_use(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     t = c.t
     if _is_question(c):
         return None
+    if not re.search(_USE_VERB, t) and not re.fullmatch(r"(?:(?:my|the)\s+)?\S+(?:\s+\S+)?", t):
+        return None  # "lower my music", "mute the sound of clip 2": another family's
     songs = _songs(c)
     named = _named(t, songs)
     clip_audio = re.search(_FROM_CLIP, t) or (
@@ -276,22 +283,20 @@ def _b_use(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
             return Outcome(tool, note=say("no_such_clip", c.lang, n=n, count=len(clips)), unmatched=True)
         else:
             return None
-        if not info.get("has_audio"):
-            return Outcome(tool, note=say("clip_silent", c.lang, name=info.get("filename")), unmatched=True)
     elif named:
         info = named[0]
-    elif not songs:
-        return Outcome(tool, note=say("no_song", c.lang), unmatched=True)
-    elif len(songs) > 1:
-        names = ", ".join(str(s.get("filename")) for s in songs) if c.lang != "zh" else "、".join(
-            str(s.get("filename")) for s in songs)
-        return Outcome(tool, note=say("which_song", c.lang, names=names, first=songs[0].get("filename")))
-    else:
+    if clip_audio and not info.get("has_audio"):
+        return Outcome(tool, note=say("clip_silent", c.lang, name=info.get("filename")), unmatched=True)
+    if not clip_audio and not named:
+        if not songs:
+            return Outcome(tool, note=say("no_song", c.lang), unmatched=True)
+        if len(songs) > 1:
+            names = ", ".join(str(s.get("filename")) for s in songs) if c.lang != "zh" else "、".join(
+                str(s.get("filename")) for s in songs)
+            return Outcome(tool, note=say("which_song", c.lang, names=names, first=songs[0].get("filename")))
         info = songs[0]
     if not video_segments(d):
         return None
-    if not re.search(_USE_VERB, t) and not re.fullmatch(r"(?:(?:my|the)\s+)?\S+(?:\s+\S+)?", t):
-        return None  # "lower my music", "mute the sound of clip 2": another family's
     current = music_segments(d)
     prev = current[0] if current else None
     in_ms, pick = _in_slot(t)
@@ -423,7 +428,7 @@ def _b_fit(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     return Outcome(tool, Edit(tool, {"fit": fit}, apply, reply))
 
 
-_SYNC = (r"\b(?:sync|synch|snyc|sink)\w*\b.*\bbeats?\b|\bbeat\s*-?\s*sync\w*|\b(?:cut|edit|chop|switch|change)\w*\s+(?:it\s+|the\s+(?:clips?|video|cuts?)\s+)?"
+_SYNC = (r"\b(?:sync|synch|snyc|sycn|sink)\w*\b.*\bbeats?\b|\bbeat\s*-?\s*sync\w*|\b(?:cut|edit|chop|switch|change)\w*\s+(?:it\s+|the\s+(?:clips?|video|cuts?)\s+)?"
          r"(?:on|to|with)\s+(?:the\s+)?(?:beats?|rhythm)\b|\bon (?:the )?beat\b|\bmatch\w*\s+(?:the\s+)?(?:cuts?|clips?|edits?)\s+(?:to|with)\s+(?:the\s+)?(?:beats?|music|rhythm)\b|"
          r"\bcuts?\s+(?:land\s+)?on\s+(?:the\s+)?beats?\b|\bsnap\w*\s+(?:the\s+)?(?:cuts?|clips?)\s+to\s+(?:the\s+)?beats?\b|"
          r"卡点|踩点|卡节拍|卡拍|跟着?(?:节拍|节奏|鼓点|音乐节奏)(?:剪|切|走)|(?:剪辑点|切换|转场)?(?:对齐|对准|对上|踩|卡)(?:节拍|节奏|鼓点|拍子)")
@@ -462,7 +467,9 @@ def _b_sync(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 _FOLLOW = (r"\b(?:music|song|track|it|beat)\b.*\bfollows?\b.*\b(?:cuts?|edits?|scenes?|shots?|clips?)\b|\bfollow\w*\s+(?:the\s+)?(?:cuts|edits|scene changes)\b|"
            r"\b(?:sections?|changes?|accents?|hits?|drops?)\s+(?:land\s+|fall\s+|happen\s+)?(?:on|at|with)\s+(?:the\s+)?(?:cuts|scene changes|edits|shot changes)\b|"
            r"\bmatch\w*\s+(?:the\s+)?(?:music|song|track)\s+to\s+(?:the\s+)?(?:cuts|edits|scenes?|shots|clips)\b|"
-           r"(?:音乐|配乐|bgm)\S{0,4}(?:跟着?|跟随|配合|贴合|对上)\S{0,2}(?:剪辑点|画面|镜头|转场|切换|剪辑)|(?:跟着?|跟随|配合)(?:剪辑点|镜头切换|画面切换|转场)(?:走|变|来)")
+           r"\b(?:changes?|switch(?:es)?|shifts?)\s+(?:on|at|with)\s+(?:every|each|the)\s+(?:cut|edit|scene change|shot)s?\b|"
+           r"重音落在|段落(?:变化)?(?:对上|对准|落在)|(?:落在|对上|对准)(?:剪辑点|切换点|转场)|"
+           r"(?:音乐|配乐|bgm)\S{0,4}(?:跟着?|跟随|配合|贴合|对上)\S{0,2}(?:剪辑点|画面切换|镜头切换|转场|切换|剪辑)|(?:跟着?|跟随|配合)(?:剪辑点|镜头切换|画面切换|转场)(?:走|变|来)")
 
 
 def _b_follow(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -471,6 +478,23 @@ def _b_follow(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
         return None
     off = re.search(r"^(?:don'?t|do not|dont|stop|no longer)\b|\bturn off\b|^(?:不要|别|取消|不用|不再)", c.t)
     current = music_segments(d)
+    if not current and not off and (re.search(r"\b(?:add|put|give|want|need|compose|throw)\b|加|配|来|要", c.t)
+                                     and (mentions_music(c.t) or genres.find(c.t))):
+        from .music import build_add  # "add music that follows the cuts": both, in one edit
+
+        added = build_add(c, d)
+        if added.edit is None:
+            return added
+        first = added.edit
+
+        def add_and_follow(draft: Draft) -> Draft:
+            out = first.apply(draft)
+            for s in music_segments(out):
+                s.extra["follow_cuts"] = True
+            return out
+
+        return Outcome(tool, Edit(first.tool, {**first.args, "follow_cuts": True}, add_and_follow,
+                                  f"{first.reply} {say('follow_on', c.lang)}"))
     if not current:
         return Outcome(tool, note=say("follow_need_music", c.lang), unmatched=True)
     if not current[0].src.startswith("gen_"):
@@ -490,11 +514,53 @@ def _b_follow(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     return Outcome(tool, Edit(tool, {"follow_cuts": not off}, follow, say("follow_off" if off else "follow_on", c.lang)))
 
 
+def _b_enter(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    """"bring it in 2 seconds into the video": where the song starts on the timeline."""
+    tool = "set_music_span"
+    current = music_segments(d)
+    if not current or _is_question(c):
+        return None
+    start = ms(float(m.group("at")))
+    end = _timeline(d)
+    if start >= end:
+        return None
+
+    def enter(draft: Draft) -> Draft:
+        out = draft.copy()
+        for s in music_segments(out):
+            s.start, s.duration = start, max(0, end - start)
+            s.fade_in, s.fade_out = min(s.fade_in, s.duration), min(s.fade_out, s.duration)
+            s.waveform = None
+        return out
+
+    from ..replies import say as common_say
+    from ..replies import span
+
+    return Outcome(tool, Edit(tool, {"start_ms": start, "end_ms": end}, enter,
+                              common_say("music_span", c.lang, span=span(start, end))))
+
+
+def _b_tempo_question(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
+    if not (c.asked or re.search(r"\b(?:what|whats|what's|how|which)\b|多少|多快|几", c.t)):
+        return None  # "make the beat 90 bpm" is a request
+    songs = _named(c.t, _songs(c)) or _songs(c)
+    if not songs or not re.search(r"\b(?:my|the|this|that)\s+(?:song|track|mp3)\b|我的歌|这首歌|那首歌|歌", c.t) \
+            and not _named(c.t, songs):
+        return None
+    info = songs[0]
+    bpm = info.get("bpm")
+    key = "song_bpm" if bpm else "song_bpm_unknown"
+    return Outcome("question", note=say(key, c.lang, name=info.get("filename"), bpm=f"{float(bpm or 0):g}"))
+
+
 RULES = (
+    rule("song_tempo_question", r"\b(?:tempo|bpm|how fast)\b|多少\s*bpm|(?:速度|节奏|节拍)(?:是)?多少|多快", _b_tempo_question),
+    rule("music_enter", rf"\b(?:bring|brings|come|comes|kick|kicks|fade|fades)\s+(?:it\s+|the\s+(?:song|music|track)\s+)?in\s+"
+         rf"(?:at\s+|after\s+)?(?P<at>{NUM})s\s+(?:into|in)\s+(?:the\s+)?(?:video|clip|reel)\b", _b_enter, ("start",)),
     rule("sync", _SYNC, _b_sync),
     rule("follow_cuts", _FOLLOW, _b_follow),
     rule("song_use", rf"{_MY_SONG}|{_FROM_CLIP}|{_AS_MUSIC}|{_SOUND_OF}|\b(?:use|play|put|add|switch to|go with|try)\s+\S+\.(?:mp3|wav|m4a|aac|mp4|mov)\b|"
-         r"^(?:use|play|put|add|try)\s+\w+(?:\s+(?:instead|on it|on this|pls|please))?$|用\s*\S+\s*(?:当|作为|做)",
+         r"^(?:use|play|put|add|try)\s+\w+(?:\s+(?:instead|on it|on this|pls|please))?$|用\s*\S+\s*(?:当|作为|做)|用\s*\S+?\s*(?:那首|这首)",
          _b_use, ("song", "in", "fit", "volume")),
     rule("song_in", rf"{_CHORUS}|{_INTRO}|\b(?:start|begin|play|cue|skip)\w*\b.*(?:{NUM})s|从\s*(?:第)?\s*{NUM}s|{NUM}s\s*(?:处)?开始|跳过前|{_FROM_TOP}",
          _b_in, ("in",)),
