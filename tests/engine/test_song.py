@@ -235,3 +235,43 @@ def test_snap_rolls_when_both_clips_have_footage_and_trims_otherwise() -> None:
     result = snap(draft, beats, Media(infos, Path("/nonexistent")))
     assert result.on_beat == 0 and result.moved == [] and result.stayed == [
         "the clips have no more footage on the side of the beat"]
+
+
+def test_the_cut_times_are_part_of_the_compositions_key(tmp_path: Path) -> None:
+    """Following the cuts composes again when the cuts change, and hands them to the composer as
+    section times when it takes them (checked, not assumed: `composer_takes_section_times`)."""
+    import inspect
+
+    from addmusic.engine.music import compose
+    from addmusic.engine.turns import composer_takes_section_times, materialise_music
+    from addmusic.protocol.draft import Draft, Segment, Track
+
+    assert composer_takes_section_times() == ("section_times" in inspect.signature(compose).parameters)
+    keys = []
+    for cuts in ([1500], [2500]):
+        seg = Segment(id="m", src="gen_x", start=0, duration=4000,
+                      extra={"style": "piano", "seed": 1, "follow_cuts": True, "cuts": cuts})
+        draft = Draft(tracks=[Track(1, [seg])], duration=4000)
+        generated: dict = {}
+        materialise_music(draft, generated, tmp_path)
+        keys.append(generated["gen_x"]["key"])
+        assert (tmp_path / "gen_x.wav").is_file() and generated["gen_x"]["duration_ms"] == 4000
+    assert keys[0] != keys[1]
+
+
+async def test_a_clips_own_sound_as_the_music(engine: EngineProcess, files: dict[str, Path]) -> None:
+    client = await _open(engine)
+    try:
+        sid = await client.session()
+        for name in ("a.mp4", "b.mp4"):
+            await client.upload(sid, files[name])
+        turn = await client.say(sid, "use the music from clip 5")
+        assert "no clip 5" in turn.reply and not _music(await client.state(sid))
+        await client.say(sid, "use the music from clip 2")
+        state = await client.state(sid)
+        (seg,) = _music(state)
+        b = next(i for i in state["video_infos"] if i["filename"] == "b.mp4")
+        assert seg["src"] == b["media_id"] and seg["d"] == 13000  # the whole reel, looped
+        assert len(seg["wf"]) == 120 and max(seg["wf"]) > 0  # the clip's real sound, drawn
+    finally:
+        await client.aclose()

@@ -199,7 +199,18 @@ def settle_songs(d: Draft, media: Media, notes: list[str], say: Callable[..., st
         if seg.extra.get("fit") == "end_early" and song_ms:
             seg.duration = max(0, min(seg.duration, song_ms - seg.source_in))
         seg.fade_in, seg.fade_out = min(seg.fade_in, seg.duration), min(seg.fade_out, seg.duration)
+        if seg.waveform is None and not isinstance(info.get("wf"), list) and (path := media.path(seg.src)):
+            info["wf"] = _peaks(path)  # a clip's own sound used as the music: its peaks, listed once
         seg.waveform = _song_waveform(seg, info, analysis)
+
+
+def _peaks(path: Path) -> list[int] | None:
+    from .media import MediaError, audio_peaks
+
+    try:
+        return audio_peaks(path, 120)
+    except MediaError:
+        return None
 
 
 def _song_waveform(seg: Segment, info: dict[str, Any], analysis: BeatAnalysis | None) -> list[int] | None:
