@@ -206,6 +206,10 @@ def _length_note(seg: Segment, info: dict[str, Any], lang: str) -> str:
 # --- slots --------------------------------------------------------------------------------------
 
 _CHORUS = r"\b(?:chorus|chrous|chorous|chourus|courus)\b|副哥|\bthe hook\b|\bbest part of the (?:song|track)\b|\bmost energetic (?:part|bit)\b|副歌|高潮(?:部分)?开始|从高潮|高潮那?段|最燃的(?:部分|那段)"
+# the chorus is asked for ("use the chorus", "start from the chorus", 从副歌开始), not talked about
+# ("the chorus is too loud")
+_CHORUS_ASK = (r"\b(?:use|using|start\w*|begin\w*|from|skip\w*\s+to|jump\w*\s+to|go\s+to|just|only|play|want|"
+               r"with|cue)\b|^(?:the\s+)?(?:chorus|chrous|chorous|hook)(?:\s+only)?$|从|用|只要|只用|就用|开始|要|^副歌(?:部分)?$")
 _INTRO = r"\bskip\w*\s+(?:the\s+|its\s+)?intro\b|\b(?:cut|drop|lose|without|no)\s+(?:the\s+)?intro\b|\bafter the intro\b|\bintro\b.*\bskip\b|跳过前奏|去掉前奏|不要前奏|前奏(?:之后|以后|后)|前奏(?:去掉|不要|跳过)"
 _AT = rf"(?:\b(?:at|from)\s+({NUM})s|\b({NUM})s\s+in(?:to)?\b|从\s*(?:第)?\s*({NUM})s|({NUM})s\s*(?:处)?开始|\bskip\w*\s+(?:the\s+)?first\s+({NUM})s|跳过前\s*({NUM})s)"
 _FROM_TOP = r"\bfrom the (?:very )?(?:beginning|start|top)\b|从头(?:开始)?|从开头"
@@ -225,7 +229,7 @@ def _fit_slot(t: str) -> str | None:
 
 def _in_slot(t: str) -> tuple[int | None, str | None]:
     """(in-point ms, pick) a clause names for the song."""
-    if re.search(_CHORUS, t):
+    if re.search(_CHORUS, t) and re.search(_CHORUS_ASK, t):
         return None, "chorus"
     if re.search(_INTRO, t):
         return None, "after_intro"
@@ -340,7 +344,14 @@ def _current_song(c: Clause, d: Draft) -> tuple[Segment | None, dict[str, Any] |
     return current[0], info or {"media_id": current[0].src, "filename": current[0].label}
 
 
-_SONG_WORD = r"\b(?:song|track|tune|mp3|music|it)\b|歌|音乐|曲子|bgm"
+_SONG_WORD = r"\b(?:song|track|tune|mp3|music|it|bgm|soundtrack)\b|歌|音乐|曲子|bgm|配乐"
+# A clause about something else ("repeat the title at the end", "start the title at 12s") is not the song's
+_OTHER_NOUN = (r"\b(?:titles?|text|captions?|subtitles?|video|clip|footage|picture|shot|intro card|outro)\b|"
+               r"标题|字幕|文字|视频|片段|画面")
+
+
+def _about_something_else(t: str) -> bool:
+    return bool(re.search(_OTHER_NOUN, t)) and not re.search(_SONG_WORD.replace("|it|", "|"), t)
 
 
 def _b_in(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
@@ -349,7 +360,7 @@ def _b_in(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
         return None
     t = c.t
     in_ms, pick = _in_slot(t)
-    if in_ms is None and pick is None:
+    if in_ms is None and pick is None or _about_something_else(t):
         return None
     seg, info = _current_song(c, d)
     songs = _songs(c)
@@ -362,6 +373,8 @@ def _b_in(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
             return None
         if not from_top and (in_ms or 0) < _timeline(d) and not re.search(r"\bin(?:to)?\b(?!\s+the\s+video)", t):
             return None
+    if seg is None and pick == "after_intro" and not mentions_song:
+        return None  # "skip the intro" with no song playing may well mean the video's
     if seg is None:
         if music_segments(d) or not songs:
             return Outcome(tool, note=say("song_needed", c.lang) if songs else say("no_song", c.lang), unmatched=True)
@@ -401,11 +414,11 @@ def _b_fit(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     fit = _fit_slot(t)
     if fit is None:
         return None
-    if re.search(r"\b(?:video|clip|footage)\b|视频|片段", t) and not re.search(r"\b(?:song|track|music)\b|歌|音乐", t):
-        return None  # "loop the video" is not the song's
+    if _about_something_else(t):
+        return None  # "loop the video", "repeat the title at the end" are not the song's
     seg, info = _current_song(c, d)
     if seg is None:
-        if not re.search(r"\b(?:song|track|mp3)\b|歌", t) and not _songs(c):
+        if not re.search(r"\b(?:song|track|mp3)\b|歌", t):
             return None
         return Outcome(tool, note=say("song_needed", c.lang) if _songs(c) else say("no_song", c.lang), unmatched=True)
     end = _timeline(d)
