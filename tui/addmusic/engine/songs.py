@@ -331,6 +331,8 @@ def _trim_onto_beat(spans: list[ClipSpan], i: int, beats: np.ndarray,
     within half a beat; later clips close up. None when that is not possible."""
     from dataclasses import replace
 
+    if len(beats) < 2:
+        return None
     t = spans[i].end
     j = int(np.clip(np.searchsorted(beats, t), 1, len(beats) - 1))
     half = float(np.median(np.diff(beats[max(0, j - 4):j + 4]))) / 2
