@@ -61,6 +61,7 @@ def make_song_file(path: Path, *, bpm: float = 100, bars: int = 18) -> Path:
     """A song the user owns: drums, bass and chords at `bpm`, louder bars 8-12 (its chorus),
     encoded by the name's extension (mp3, m4a, wav)."""
     import imageio_ffmpeg
+
     from analysis.songgen import make_song, write_wav
 
     if path.exists():
@@ -103,7 +104,8 @@ class Engine:
 
     async def upload(self, sid: str, path: Path) -> None:
         with path.open("rb") as fh:
-            r = await self.http.post(api.upload_path(sid), files={"files": (path.name, fh, MIME.get(path.suffix.lower(), "application/octet-stream"))},
+            mime = MIME.get(path.suffix.lower(), "application/octet-stream")
+            r = await self.http.post(api.upload_path(sid), files={"files": (path.name, fh, mime)},
                                      headers=self.headers())
         assert r.json()["code"] == 0, r.text
 

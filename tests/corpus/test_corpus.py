@@ -31,7 +31,7 @@ HERE = Path(__file__).parent
 SUITES: dict[str, dict[str, tuple[str, float]]] = {
     "corpus": {"en.txt": ("en", 1.0), "zh.txt": ("zh", 1.0)},
     "heldout": {"heldout_en.txt": ("en", 1.0), "heldout_zh.txt": ("zh", 1.0)},
-    # the user's own song and cutting to the beat (issue 9)
+    # the user's own song and cutting to the beat (issue 9): en 128/128, zh 56/56
     "song": {"song_en.txt": ("en", 1.0), "song_zh.txt": ("zh", 1.0)},
     # written blind to the code (/work/wt/shared, 2026-11-30): how the song rules generalise. en
     # 51/56: the five left name clips ("put drone first", "drop the vertical clip", crossfades, "the
