@@ -36,6 +36,12 @@ SUITES: dict[str, dict[str, tuple[str, float]]] = {
     "reel": {"reel_en.txt": ("en", 1.0), "reel_zh.txt": ("zh", 1.0)},
     # held-out phrasings for several clips, written blind to the rules (/work/wt/shared, issue 9)
     "heldout_reel": {"heldout_clips_en.txt": ("en", 1.0), "heldout_clips_zh.txt": ("zh", 1.0)},
+    # the user's own song and cutting to the beat (issue 9): en 128/128, zh 56/56
+    "song": {"song_en.txt": ("en", 1.0), "song_zh.txt": ("zh", 1.0)},
+    # written blind to the code (/work/wt/shared, 2026-11-30): how the song rules generalise. en
+    # 51/56: the five left name clips ("put drone first", "drop the vertical clip", crossfades, "the
+    # beach sound"), which the clips family reads (another branch); zh 29/29
+    "heldout_song": {"heldout_song_en.txt": ("en", 0.91), "heldout_song_zh.txt": ("zh", 1.0)},
 }
 SETUP_MESSAGES = {
     "empty": [],

@@ -21,7 +21,7 @@ from addmusic.client.chat import chat_turn
 from addmusic.client.launcher import LOCAL_ENGINE_KEY
 from addmusic.engine import procs
 from addmusic.engine.verify import Expected, OutputInvalid, verify_output
-from addmusic.protocol.draft import TEXT, Draft, Segment, Track
+from addmusic.protocol.draft import AUDIO, TEXT, Draft, Segment, Track
 from conftest import EngineProcess, make_settings
 
 
@@ -494,9 +494,13 @@ async def test_audio_only_timeline_asks_for_a_picture(engine: EngineProcess, iso
     write_wav(song, compose(3.0, "lofi", seed=1))
     client = await open_client(engine, isolated_home)
     try:
-        await client.upload(song)
+        uploaded = await client.upload(song)
+        assert not (await client.state()).draft.tracks  # an uploaded song is offered, not applied
+        # a draft that plays the song over nothing (as a client could send it) is refused
+        audio_only = Draft(tracks=[Track(AUDIO, [Segment(id="a", src=uploaded.media_id, duration=3000)])],
+                           duration=3000)
         with pytest.raises(ApiError, match="no picture"):
-            await client.submit_render((await client.state()).draft)
+            await client.submit_render(audio_only)
     finally:
         await client.aclose()
 

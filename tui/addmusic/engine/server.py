@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from ..protocol import api
-from ..protocol.draft import AUDIO, VIDEO, Draft, Segment, Track
+from ..protocol.draft import VIDEO, Draft, Segment, Track
 from ..protocol.errors import BAD_TOKEN, FILE_TOO_LARGE, NO_CREDITS, SESSION_NOT_FOUND, UNSUPPORTED_FILE
 from ..protocol.formats import MAX_UPLOAD_BYTES
 from . import validate
@@ -188,7 +188,7 @@ class Engine:
                     await asyncio.sleep(self.config.think_s)
                 result = await asyncio.to_thread(
                     run_turn, message, session["state"], session["language"], self.music_dir,
-                    self.store.history(sid))
+                    self.store.history(sid), self.media_dir)
                 if result.changed:
                     self.store.save_state(sid, result.state)
                 for seqs, undone in result.marks:  # the turn's undo/redo, then its own edit
@@ -229,14 +229,14 @@ class Engine:
         async with self.lock_for(session["session_id"]):
             session = self.session(session["session_id"], user)
             try:
-                files = [await self._add_media(session, item) for item in received]
+                files = [await self._add_media(session, item, user.user_id) for item in received]
             finally:
                 for item in received:
                     item.path.unlink(missing_ok=True)
             self.store.save_state(session["session_id"], session["state"])
         return ok({"files": files, "session_state_applied": True})
 
-    async def _add_media(self, session: dict[str, Any], item: ReceivedFile) -> dict[str, Any]:
+    async def _add_media(self, session: dict[str, Any], item: ReceivedFile, user_id: str) -> dict[str, Any]:
         from .media import MediaError, audio_peaks, probe
 
         media_id = item.digest[:16]
@@ -256,11 +256,15 @@ class Engine:
         self.store.add_media(media_id, session["session_id"], target, record)
         state = session["state"]
         draft = Draft.from_json(state.get("draft"))
+        listed: dict[str, Any] = {
+            "media_id": media_id, "filename": item.filename, "kind": info.kind,
+            "duration": info.duration_ms / 1000, "width": info.width, "height": info.height,
+            "fps": info.fps, "has_audio": info.has_audio}
         if info.kind == "audio":
-            wf = await asyncio.to_thread(audio_peaks, target, 120)
-            _append(draft, AUDIO, Segment(id=f"a_{media_id[:8]}", label=item.filename, src=media_id,
-                                          duration=info.duration_ms, volume=35, fade_in=1000,
-                                          fade_out=2000, duck=True, waveform=wf))
+            # offered, not applied: the draft is unchanged until the user says "use my song"; its
+            # waveform shows now, its tempo once the analysis (in the background) has run
+            listed["wf"] = await asyncio.to_thread(audio_peaks, target, 120)
+            self._spawn(self._analyse_song(session["session_id"], user_id, media_id, target))
         else:
             duration = info.duration_ms if info.kind == "video" else IMAGE_SECONDS
             _append(draft, VIDEO, Segment(id=f"v_{media_id[:8]}", label=item.filename, src=media_id,
@@ -273,13 +277,36 @@ class Engine:
                 draft.meta["title"] = Path(item.filename).stem
         draft.duration = draft.end
         state["draft"] = draft.to_json()
-        state.setdefault("video_infos", []).append({
-            "media_id": media_id, "filename": item.filename, "kind": info.kind,
-            "duration": info.duration_ms / 1000, "width": info.width, "height": info.height,
-            "fps": info.fps, "has_audio": info.has_audio})
+        state.setdefault("video_infos", []).append(listed)
         return {"filename": item.filename, "file_type": info.kind, "cdn_url": f"/media/{media_id}",
                 "duration": info.duration_ms / 1000, "width": info.width, "height": info.height,
                 "fps": info.fps, "hash": media_id}
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self.background.add(task)  # keeps the engine from idling out while it runs
+        task.add_done_callback(self.background.discard)
+
+    async def _analyse_song(self, session_id: str, user_id: str, media_id: str, path: Path) -> None:
+        """A song's beats and tempo, once per file (cached next to it), then its `bpm` in the
+        session's listing. Off the event loop; a turn that needs it first waits for the same run."""
+        from .songs import song_analysis
+
+        try:
+            analysis = await asyncio.to_thread(song_analysis, path)
+        except Exception as exc:  # a song that cannot be analysed still plays; it only has no beat
+            log.warning("cannot analyse %s: %s", path.name, exc)
+            return
+        bpm = round(analysis.tempo, 1) if analysis.tempo else None
+        async with self.lock_for(session_id):
+            session = self.store.session(session_id, user_id)
+            if session is None:
+                return
+            state = session["state"]
+            for listed in state.get("video_infos") or []:
+                if listed.get("media_id") == media_id and listed.get("kind") == "audio":
+                    listed["bpm"] = bpm
+            self.store.save_state(session_id, state)
 
     async def submit_render(self, request: Request) -> Response:
         user = self.user(request)

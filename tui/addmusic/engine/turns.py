@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -20,7 +21,9 @@ from typing import Any
 
 from ..protocol.draft import AUDIO, VIDEO, Draft, Segment, Track
 from ..protocol.events import adk_event, call_part, response_part, text_part
+from . import songs
 from .interpreter import HistoryCommand, interpret, unmatched_reply
+from .interpreter.families.song import say as song_say
 from .interpreter.replies import examples, say
 from .store import HistoryEntry
 
@@ -52,6 +55,15 @@ def _cache_key(style: str, seed: int, needed: int, options: dict[str, Any]) -> s
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
+def composer_takes_section_times() -> bool:
+    """Whether `compose` can place its sections on given times (the option music2 adds). Checked,
+    not assumed, so following the cuts works before and after that composer lands: without it the
+    music is composed as before (the cut times stay in the cache key) and the reply says so."""
+    from .music import compose
+
+    return "section_times" in inspect.signature(compose).parameters
+
+
 def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
     """Compose every generated track the draft names that has no audio of the right length yet,
     and attach its waveform. The same style, seed, length and options give the same audio, so a
@@ -67,6 +79,10 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             style = str(seg.extra.get("style") or "lofi")
             seed = int(seg.extra.get("seed") or zlib.crc32(seg.src.encode()))
             options = {k: seg.extra[k] for k in ("bpm", "energy", "layers") if seg.extra.get(k) is not None}
+            if seg.extra.get("follow_cuts") and seg.extra.get("cuts"):
+                # the cut times in the composition's own time, for its sections to land on
+                options["section_times"] = [round((int(c) - seg.start + seg.source_in) / 1000, 3)
+                                            for c in seg.extra["cuts"] if seg.start < int(c) < seg.end]
             key = _cache_key(style, seed, needed, options)
             entry = generated.get(seg.src)
             path = music_dir / f"{seg.src}.wav"
@@ -78,6 +94,8 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             if cached_wav.is_file() and cached_meta.is_file():
                 info = json.loads(cached_meta.read_text())
             else:
+                if "section_times" in options and not composer_takes_section_times():
+                    options = {k: v for k, v in options.items() if k != "section_times"}
                 comp = compose(max(needed, 100) / 1000, style, seed=seed, **options)
                 cached_wav.parent.mkdir(parents=True, exist_ok=True)
                 # Turns of other sessions may compose the same key at the same time: each file
@@ -111,8 +129,7 @@ def clips_only(state: dict[str, Any]) -> dict[str, Any]:
         duration = int(round(float(info.get("duration") or 0) * 1000)) or 3000
         name = str(info.get("filename") or media_id)
         if info.get("kind") == "audio":
-            audio.segments.append(Segment(id=f"a_{media_id[:8]}", label=name, src=media_id, start=audio.end,
-                                          duration=duration, volume=35, fade_in=1000, fade_out=2000, duck=True))
+            continue  # an uploaded song is offered, not applied ("use my song" puts it on)
         else:
             video.segments.append(Segment(id=f"v_{media_id[:8]}", label=name, src=media_id, start=video.end,
                                           duration=duration))
@@ -163,7 +180,7 @@ def _apply_history(cmd: HistoryCommand, state: dict[str, Any], entries: list[His
 
 
 def run_turn(message: str, state: dict[str, Any], language: str, music_dir: Path,
-             history: list[HistoryEntry] | None = None) -> TurnResult:
+             history: list[HistoryEntry] | None = None, media_dir: Path | None = None) -> TurnResult:
     """The whole turn's work, off the event loop. `history` is the session's edit history; what
     the turn does to it comes back in `record` and `marks` for the caller to store."""
     entries = copy.deepcopy(history or [])
@@ -182,6 +199,7 @@ def run_turn(message: str, state: dict[str, Any], language: str, music_dir: Path
             start_over = start_over or step.history.kind == "start_over"
             sentences.append(sentence)
     draft = Draft.from_json(working.get("draft"))
+    before_edits = draft.copy()
     tools: list[str] = ["start_over"] if start_over else []
     for edit in interp.edits:
         draft = edit.apply(draft)
@@ -197,7 +215,15 @@ def run_turn(message: str, state: dict[str, Any], language: str, music_dir: Path
     new_state = copy.deepcopy(working)
     if interp.edits or working is not state:
         generated = dict(new_state.get("generated_media") or {})
-        materialise_music(draft, generated, music_dir)
+        notes = songs.settle(
+            draft, before_edits, new_state, generated, media_dir or music_dir.parent / "media",
+            lambda: materialise_music(draft, generated, music_dir),
+            lambda key, **values: song_say(key, interp.lang, **values),
+            sync_asked="sync_to_beat" in tools, edited=bool(interp.edits))
+        if any(e.tool == "music_follow_cuts" and e.args.get("follow_cuts") for e in interp.edits) \
+                and not composer_takes_section_times():
+            notes.append(song_say("follow_waiting", interp.lang))
+        sentences.extend(notes)
         live = {s.src for t in draft.tracks for s in t.segments}
         new_state["generated_media"] = {k: v for k, v in generated.items() if k in live}
         new_state["draft"] = draft.to_json()

@@ -21,6 +21,7 @@ from .core import Clause, Edit, HistoryCommand, Outcome, Rule
 from .families import (
     clip_sound,
     clips,
+    song,
     general,
     history,
     keep_cut,
@@ -41,6 +42,7 @@ RULES: tuple[Rule, ...] = (
     *general.RULES[:1],  # small talk
     *clips.RULES_EARLY,  # "go back to hard cuts" is not an undo
     *history.RULES,
+    *song.RULES,  # the user's song and cutting to the beat: before "unsupported" (卡点, "my own song")
     *clips.RULES,  # several clips: before "reverse"/"transitions" are read as things it cannot do
     *unsupported.RULES,
     *questions.RULES,
@@ -57,7 +59,8 @@ RULES: tuple[Rule, ...] = (
     *music.RULES_LATE,
 )
 # Rules that read a negation themselves ("don't duck it", "no fade", "not so loud").
-_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers", *clips.READS_NEGATION}
+_READS_NEGATION = {"ducking", "fades", "music_remove", "title_remove", "clip_sound", "layers", *clips.READS_NEGATION,
+                    *song.READS_NEGATION}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from . import genres
 
 HARD = re.compile(
-    r"[;!?。；！？\n]|\s*再(?=加|改|配|换|把|调|做|放|剪)(?<=\s再)|\.(?!\d|(?:mp4|mov|m4v|mkv|webm|avi|jpe?g|png|webp|gif|heic|mp3|wav|m4a|aac|flac|ogg)\b)|\b(?:and\s+)?then\b(?!\s+(?:just|only)\s+the\s+original)|\bafter\s+that\b|\bafterwards\b|"
+    r"[;!?。；！？\n]|\s*再(?=加|改|配|换|把|调|做|放|剪)(?<=\s再)|\.(?!\d|(?:mp4|mov|m4v|mkv|webm|avi|jpe?g|png|webp|gif|heic|mp3|wav|m4a|aac|flac|ogg)(?![a-z0-9]))|\b(?:and\s+)?then\b(?!\s+(?:just|only)\s+the\s+original)|\bafter\s+that\b|\bafterwards\b|"
     r"然后|接着|并且|而且|同时|还有|顺便|(?<=[^\s])再(?=[加把做改设调去删变放配换让剪裁弄给用])",
     re.I,
 )

@@ -123,8 +123,8 @@ REPLIES: dict[str, tuple[str, str]] = {
     # questions
     "help": ("I add music to your clip and shape it for where it's going.", "我可以给视频配乐，并按发布平台调整画面。"),
     "now": ("Right now: {summary}.", "现在：{summary}。"),
-    "how_own_song": ("To use your own song, upload the audio file (mp3, wav, m4a or aac) like a clip: it goes on the music track.",
-                     "想用自己的歌，像上传视频一样上传音频文件（mp3、wav、m4a、aac），它会放到音乐轨道上。"),
+    "how_own_song": ("To use your own song, upload the audio file (mp3, wav, m4a or aac) like a clip, then say 'use my song'.",
+                     "想用自己的歌，像上传视频一样上传音频文件（mp3、wav、m4a、aac），然后说“用我的歌”。"),
     "how_export": ("Send 'export' on its own and I'll render an MP4.", "单独发送“导出”，我会渲染一个MP4。"),
     "can_yes": ("Yes — just say it as an instruction, e.g. {example}.", "可以——直接说出来就行，例如：{example}。"),
     "cannot": ("I can't do that here; I work on music, titles, length, shape and sound.",

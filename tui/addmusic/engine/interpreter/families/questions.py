@@ -42,11 +42,17 @@ def answer(c: Clause, d: Draft) -> str:
         if music:
             seg = music[0]
             volume = 100 if seg.volume is None else seg.volume
-            label = styles.label(str(seg.extra.get("style") or ""))
+            # the user's own song is named by its file, composed music by its style
+            label = seg.label if not seg.src.startswith("gen_") else styles.label(str(seg.extra.get("style") or ""))
             duck = ("开" if seg.duck else "关") if zh else ("on" if seg.duck else "off")
             facts.append(("音乐：{0}，音量{1}%，自动避让{2}" if zh else "the music is {0} at {1}%, ducking {2}").format(label, volume, duck))
         else:
             facts.append("还没有音乐" if zh else "there is no music yet")
+        for song in (i for i in c.sources if i.get("kind") == "audio"):  # offered, not applied
+            bpm = f"，约{float(song['bpm']):g} bpm" if zh and song.get("bpm") else (
+                f", about {float(song['bpm']):g} bpm" if song.get("bpm") else "")
+            facts.append(("已上传{0}{1}（说“用我的歌”即可使用）" if zh else "{0} is uploaded{1} (say 'use my song' to use it)")
+                         .format(song.get("filename"), bpm))
     if re.search(r"\b(?:title|text|caption|say)\b|标题|字幕|文字", t):
         ts = titles(d)
         if ts:

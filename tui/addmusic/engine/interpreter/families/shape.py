@@ -61,6 +61,8 @@ def _aspect(t: str) -> str | None:
     t = re.sub(r"\bhighlights?(?: reel| video)?\b|集锦|\bbest[- ]of\b", " ", t)
     if re.search(r"\bnot\s+(?:vertical|horizontal|square|landscape|portrait)\b", t):
         t = re.sub(r"\bnot\s+\w+", " ", t)
+    # "drop the vertical clip", "the square one": a clip named by its shape, not a shape asked for
+    t = re.sub(r"\bthe\s+(?:vertical|horizontal|square|landscape|portrait)\s+(?:clip|one|shot|video)s?\b", " ", t)
     if m := _RATIO.search(t):
         key = f"{int(m.group(1))}:{int(m.group(2))}"
         return key if key in ASPECTS else "?"
