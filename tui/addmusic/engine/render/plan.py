@@ -14,7 +14,6 @@ picture; the file is then written from the parts without re-encoding anything (s
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -26,7 +25,8 @@ from addmusic.protocol.draft import AUDIO, TEXT, VIDEO, Draft, Segment
 
 from ..media import MediaInfo
 from . import audio as sound
-from .graph import AUDIO_FORMAT, FILL_MODES, SAMPLE_RATE, even, fit_chain, rate, seconds, title_colour, title_filter
+from . import reel
+from .graph import FILL_MODES, SAMPLE_RATE, even, rate, seconds, title_colour, title_filter
 from .smart import MAX_SMART_SHARE, SmartError, Stretch, free_parameter_set_id, share_encoded, split
 from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
 
@@ -120,40 +120,6 @@ class RenderPlan:
 # Planning helpers
 
 
-@dataclass
-class _Piece:
-    """One stretch of the picture timeline: a segment, or black filling a gap."""
-
-    start: int
-    duration: int
-    segment: Segment | None = None
-    info: MediaInfo | None = None
-
-
-def _picture_pieces(segments: list[Segment], media: dict[str, MediaInfo], end_ms: int) -> list[_Piece]:
-    """Video segments in timeline order, each cut short where the next one starts, with black
-    in the gaps and after the last one, so the pieces add up to exactly the timeline."""
-    pieces: list[_Piece] = []
-    cursor = 0
-    ordered = sorted(segments, key=lambda s: s.start)
-    for i, seg in enumerate(ordered):
-        start = max(seg.start, cursor)
-        stop = min(seg.end, end_ms)
-        if i + 1 < len(ordered):
-            stop = min(stop, ordered[i + 1].start)
-        if stop - start <= 0:
-            continue
-        if start > cursor:
-            pieces.append(_Piece(cursor, start - cursor))
-        # a segment overlapped at its head starts later in its source by the same amount
-        shifted = dataclasses.replace(seg, source_in=seg.source_in + (start - seg.start))
-        pieces.append(_Piece(start, stop - start, shifted, media[seg.src]))
-        cursor = stop
-    if cursor < end_ms:
-        pieces.append(_Piece(cursor, end_ms - cursor))
-    return pieces
-
-
 def _fit_box(width: int, height: int) -> tuple[int, int]:
     """Scale down (never up) into 1920x1080 or 1080x1920, keeping the aspect; even sizes."""
     box_w, box_h = (MAX_LONG, MAX_SHORT) if width >= height else (MAX_SHORT, MAX_LONG)
@@ -178,10 +144,6 @@ def _loudness_target(meta: dict) -> float:
     except (TypeError, ValueError):
         return sound.DEFAULT_LOUDNESS
     return min(-5.0, max(-40.0, target)) if target == target and abs(target) != float("inf") else sound.DEFAULT_LOUDNESS
-
-
-def _clip_gain(seg: Segment) -> float:
-    return max(0.0, min(100.0, 100.0 if seg.volume is None else float(seg.volume))) / 100
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,7 +205,7 @@ def build_plan(
     # 1080p), else the first picture's own size scaled down into 1080p; audio-only drafts get a
     # black 1920x1080 frame.
     pictures = [media[s.src] for s in sorted(videos, key=lambda s: s.start) if media[s.src].has_video]
-    source_size = (pictures[0].width, pictures[0].height) if pictures else None
+    source_size = reel.display_size(pictures[0]) if pictures else None
     canvas = _canvas(draft.meta)
     if canvas is not None:
         frame = _fit_box(*canvas)
@@ -256,7 +218,8 @@ def build_plan(
     moving = [p for p in pictures if p.kind == "video" and p.fps > 0]
     fps = min(60.0, moving[0].fps) if moving else DEFAULT_FPS
 
-    mix_step, temp = _mix_step(videos, media, musics, music_sources, end_ms, workdir)
+    crossfade = reel.crossfade_ms(draft.meta) > 0
+    mix_step, temp = _mix_step(videos, media, musics, music_sources, end_ms, workdir, crossfade)
     master = workdir / "sound.m4a"
     temp += [master]
     plan = RenderPlan(mode="encode", reason="", mix=mix_step, master=master,
@@ -264,7 +227,7 @@ def build_plan(
                       temp_files=temp)
 
     full_steps, text_files = _encode_steps(videos, media, titles, frame, fps, fill, quality, end_ms,
-                                           font, workdir)
+                                           font, workdir, crossfade)
     plan.text_files = text_files
     plan.temp_files.append(workdir / "picture.mp4")
     reason, facts = _why_not_copy(videos, media, frame, quality, end_ms)
@@ -339,33 +302,15 @@ def _why_not_copy(videos: list[Segment], media: dict[str, MediaInfo], frame: tup
 
 
 def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[Segment],
-              music_sources: list[Path], end_ms: int, workdir: Path) -> tuple[Step, list[Path]]:
-    """The sound of every piece at its level, joined in timeline order, under the music."""
+              music_sources: list[Path], end_ms: int, workdir: Path, crossfade: bool = False
+              ) -> tuple[Step, list[Path]]:
+    """The sound of every piece at its level, joined in timeline order (reel.py), under the music."""
     inputs: list[list[str]] = []
     chains: list[str] = []
-    labels: list[str] = []
-    pieces = _picture_pieces(videos, media, end_ms) if videos else []
-    any_sound = any(p.info is not None and p.info.has_audio and _clip_gain(p.segment) > 0
-                    for p in pieces if p.segment is not None)
-    if any_sound:
-        for i, piece in enumerate(pieces):
-            secs = seconds(piece.duration)
-            seg, info = piece.segment, piece.info
-            if seg is not None and info is not None and info.has_audio and _clip_gain(seg) > 0:
-                seek = ["-ss", seconds(seg.source_in)] if seg.source_in > 0 and info.kind != "image" else []
-                chains.append(f"[{len(inputs)}:a:0]asetpts=PTS-STARTPTS,{AUDIO_FORMAT},"
-                              f"volume={_clip_gain(seg):.4f},apad,atrim=duration={secs}[c{i}]")
-                inputs.append([*seek, "-t", secs, "-vn", "-i", str(info.path)])
-            else:
-                chains.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={secs}[c{i}]")
-            labels.append(f"[c{i}]")
-        if len(labels) > 1:
-            chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=0:a=1[clip]")
-            clip = "[clip]"
-        else:
-            clip = labels[0]
-    else:
-        clip = None
+    pieces = reel.pieces(videos, media, end_ms, crossfade) if videos else []
+    clip = None
+    if reel.has_clip_sound(pieces):
+        inputs, chains, clip = reel.audio_graph(pieces, 0)
     music_inputs: list[tuple[str, Segment]] = []
     for seg, path in zip(musics, music_sources, strict=True):
         music_inputs.append((f"[{len(inputs)}:a:0]", seg))
@@ -396,39 +341,10 @@ def check_step(plan: RenderPlan, gain_db: float) -> Step:
 
 def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: list[Segment],
                   frame: tuple[int, int], fps: float, fill: str, quality: str, end_ms: int, font: Path,
-                  workdir: Path) -> tuple[list[Step], list[Path]]:
-    """The full re-encode: every piece fitted into the frame, joined, titled, encoded once."""
-    inputs: list[list[str]] = []
-    chains: list[str] = []
-    labels: list[str] = []
-    frame_rate = rate(fps)
-    pieces = _picture_pieces(videos, media, end_ms)
-    for i, piece in enumerate(pieces):
-        secs = seconds(piece.duration)
-        seg, info = piece.segment, piece.info
-        index = len(inputs)
-        if seg is not None and info is not None and info.has_video:
-            if info.kind == "image":
-                inputs.append(["-loop", "1", "-framerate", frame_rate, "-t", secs, "-i", str(info.path)])
-            else:
-                seek = ["-ss", seconds(seg.source_in)] if seg.source_in > 0 else []
-                inputs.append([*seek, "-t", secs, "-an", "-i", str(info.path)])
-            fit = fit_chain(f"[{index}:v:0]setpts=PTS-STARTPTS,", (info.width, info.height), frame, str(i), fill)
-            # a clip that ends before its segment does holds its last frame; only then, because
-            # tpad in the chain measurably slows x264 down even when it never pads
-            short = info.kind != "image" and info.duration_ms - seg.source_in < piece.duration + COPY_SLACK_MS
-            hold = f"tpad=stop_mode=clone:stop_duration={secs}," if short else ""
-            chains.append(f"{fit},fps={frame_rate},format=yuv420p,{hold}trim=duration={secs},"
-                          f"setpts=PTS-STARTPTS[v{i}]")
-        else:
-            chains.append(f"color=c=black:s={frame[0]}x{frame[1]}:r={frame_rate}:d={secs},"
-                          f"format=yuv420p,setsar=1[v{i}]")
-        labels.append(f"[v{i}]")
-    if len(pieces) == 1:
-        label = "[v0]"
-    else:
-        chains.append(f"{''.join(labels)}concat=n={len(pieces)}:v=1:a=0[vcat]")
-        label = "[vcat]"
+                  workdir: Path, crossfade: bool = False) -> tuple[list[Step], list[Path]]:
+    """The full re-encode: every piece fitted into the frame, joined (reel.py), titled, encoded once."""
+    frame_rate = Fraction(rate(fps))
+    inputs, chains, label = reel.video_graph(reel.pieces(videos, media, end_ms, crossfade), frame, frame_rate, fill)
     text_files: list[Path] = []
     if titles:
         draws = []
@@ -439,13 +355,13 @@ def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: li
         chains.append(f"{label}{','.join(draws)}[vout]")
         label = "[vout]"
     preset, crf = QUALITY_PRESETS[quality]
-    frames = max(1, round(end_ms / 1000 * fps))
+    frames = max(1, reel.frame_at(end_ms, frame_rate))
     weight = frames * frame[0] * frame[1] / (1920 * 1080) / ENCODE_FPS_1080P
     if quality == "preview":
         weight /= 4
     step = Step("picture", inputs, ";".join(chains), ["-map", label],
                 ["-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                 "-t", seconds(end_ms), "-f", "mp4"],
+                 "-frames:v", str(frames), "-t", seconds(end_ms), "-f", "mp4"],
                 workdir / "picture.mp4", weight=weight, duration_ms=end_ms)
     return [step], text_files
 
