@@ -14,6 +14,7 @@ picture; the file is then written from the parts without re-encoding anything (s
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -28,6 +29,7 @@ from . import audio as sound
 from . import reel
 from .graph import FILL_MODES, SAMPLE_RATE, even, rate, seconds, title_colour, title_filter
 from .smart import MAX_SMART_SHARE, SmartError, Stretch, free_parameter_set_id, share_encoded, split
+from .song import SongError, SongFit, plan_song
 from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class RenderPlan:
     fallback: list[Step] = field(default_factory=list)  # smart: the full re-encode if joining fails
     text_files: list[Path] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
+    songs: list[SongFit] = field(default_factory=list)  # the user's songs to fit before the mix
 
     @property
     def reencode_video(self) -> bool:
@@ -160,10 +163,12 @@ def build_plan(
     font: Path | None = None,
     workdir: Path,
     smart: bool = True,
+    cache_dir: Path | None = None,
 ) -> RenderPlan:
     """Decide how to render `draft` and spell it out for ffmpeg. Writes title text files into
     `workdir` (which must outlive the render) and reads the clip's packet index when copying
-    or smart rendering is possible; raises RenderError for drafts it cannot render."""
+    or smart rendering is possible; raises RenderError for drafts it cannot render. The user's
+    songs are fitted into `cache_dir` (default: `workdir`/songs) when the plan runs."""
     if quality not in QUALITY_PRESETS:
         raise RenderError(f'Unknown render quality "{quality}"; use "high" or "preview".')
     end_ms = draft.end
@@ -178,11 +183,22 @@ def build_plan(
             name = seg.label or seg.src or "(unnamed)"
             raise RenderError(f"The clip {name} is not in this session; upload it again.")
     music_sources: list[Path] = []
-    for seg in musics:
+    songs: list[SongFit] = []
+    cache_dir = Path(cache_dir) if cache_dir is not None else Path(workdir) / "songs"
+    for n, seg in enumerate(musics):
         if seg.src in audio_files:
             music_sources.append(Path(audio_files[seg.src]))
         elif seg.src in media and media[seg.src].has_audio:
-            music_sources.append(media[seg.src].path)
+            # the user's song: fitted to its segment (never past the timeline) from its in-point,
+            # then mixed like composed music from the fitted file's start
+            length = min(seg.duration, end_ms - seg.start)
+            try:
+                fit = plan_song(seg, media[seg.src].path, length, cache_dir)
+            except SongError as exc:
+                raise RenderError(str(exc)) from exc
+            songs.append(fit)
+            music_sources.append(fit.output)
+            musics[n] = dataclasses.replace(seg, source_in=0, duration=length)
         else:
             raise RenderError(f"The music {seg.label or seg.src or '(unnamed)'} is missing; ask for it again.")
     font = Path(font) if font is not None else FONT
@@ -224,7 +240,7 @@ def build_plan(
     temp += [master]
     plan = RenderPlan(mode="encode", reason="", mix=mix_step, master=master,
                       loudness=_loudness_target(draft.meta), video=[], output=output, duration_ms=end_ms,
-                      temp_files=temp)
+                      temp_files=temp, songs=songs)
 
     full_steps, text_files = _encode_steps(videos, media, titles, frame, fps, fill, quality, end_ms,
                                            font, workdir, crossfade)
