@@ -427,3 +427,59 @@ def test_a_synced_reel_cuts_on_the_songs_beats_in_the_rendered_file(clips, songs
     assert len(cuts) == 3
     assert offsets.max() < 0.5 * 60 / BPM  # the issue's bar: within a beat (snap allows half)
     assert offsets.max() < 1 / 30 + 0.02  # in fact: to the frame, plus the analysis's own error
+
+
+def test_a_videos_own_sound_can_be_the_music_and_an_m4a_song_fits_too(clips, songs, tmp_path) -> None:
+    m4a = tmp_path / "short.m4a"
+    _ffmpeg("-i", str(songs["short"]), "-c:a", "aac", "-b:a", "160k", str(m4a))
+    media = {"v": probe(songs["video20"]), "wide": probe(clips["wide"]), "song": probe(m4a)}
+    # the 4 s clip's 440 Hz tone, looped under 20 s (no beat in it: plain-time loops and fade)
+    plan, out = _render(_song_draft(20, "wide"), media, tmp_path / "clip-sound")
+    assert plan.songs[0].source == clips["wide"]
+    video_s, audio_s = _lengths(out)
+    sound = _sound(out)
+    levels = [_band_db(sound, 440, (t, t + 0.5)) for t in np.arange(0.5, 17.0, 0.5)]
+    print(f"\na clip's sound as the music: video {video_s:.4f} s, audio {audio_s:.4f} s, 440 Hz level "
+          f"{min(levels):.1f}..{max(levels):.1f} dB over 0.5-17 s")
+    assert abs(video_s - 20.0) < 1e-3 and abs(audio_s - 20.0) <= 1 / 30
+    assert max(levels) - min(levels) < 6  # the tone all along, looped without holes
+    assert _rms(sound, 19.98, 20.0) < 0.01 * _rms(sound, 10.0, 11.0)
+    # a compressed song: the same length, the same seams as the WAV it was made from
+    _, out = _render(_song_draft(20, "song"), media, tmp_path / "m4a")
+    fit = plan_fit(analyse_file(m4a), 20.0, mode="loop")
+    truth = songs["short_song"]
+    heard = _sound(out, truth.sample_rate)
+    probes = [t for p in fit.pieces for t in (p.dst + 0.1, p.dst + p.length - 0.7) if 0 <= t < fit.fade_start - 0.5]
+    errors = np.array([_song_time(heard, truth.samples, truth.sample_rate, t) - fit.song_time(t) for t in probes])
+    print(f"m4a song: song time heard vs planned, max error {np.abs(errors).max() * 1000:.2f} ms")
+    assert abs(_lengths(out)[0] - 20.0) < 1e-3 and np.abs(errors).max() < 0.002
+
+
+# -- the plan alone (no ffmpeg) -----------------------------------------------------------------
+
+
+def _info(path: str, kind: str = "video", ms: int = 10_000) -> MediaInfo:
+    return MediaInfo(path=Path(path), kind=kind, duration_ms=ms, width=640, height=360, fps=30.0,
+                     has_audio=True, has_video=True, video_codec="h264", audio_codec="aac")
+
+
+def test_pieces_keep_crossfades_shorter_than_either_clip_and_add_up_to_the_timeline() -> None:
+    from addmusic.engine.render import reel
+    from addmusic.protocol.draft import Segment
+
+    media = {k: _info(f"/nonexistent/{k}.mp4") for k in "abc"}
+    segs = [Segment(src="a", start=0, duration=2000), Segment(src="b", start=1500, duration=600),
+            Segment(src="c", start=1700, duration=2000)]
+    pieces = reel.pieces(segs, media, 4000, crossfade=True)
+    assert [(p.start, p.duration, p.overlap) for p in pieces] == [(0, 2000, 0), (1500, 600, 500), (2001, 1699, 99),
+                                                                  (3700, 300, 0)]
+    # b is crossfaded in over 500 ms and has only 100 ms left: c's fade is cut to what b has
+    # after its own (the fades never overlap each other), and c starts later in its media by as
+    # much as it starts later on the timeline; black fills the timeline after c
+    assert pieces[2].segment.source_in == 301
+    assert reel.crossfade_ms({"xf": 5000}) == 2000 and reel.crossfade_ms({"xf": "x"}) == 0
+    assert reel.crossfade_ms({}) == 0 and reel.crossfade_ms({"xf": True}) == 0
+    fps = reel.Fraction(30000, 1001)
+    hard = reel.pieces(segs, media, 4000, crossfade=False)
+    frames = [reel.frame_at(p.end, fps) - reel.frame_at(p.start, fps) for p in hard]
+    assert sum(frames) == reel.frame_at(4000, fps)

@@ -103,21 +103,29 @@ def sample_at(ms: int) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _sample_aspect(path: Path) -> Fraction:
-    """The picture's pixel shape from the stream header (no decoding)."""
+def _stream_shape(path: Path) -> tuple[Fraction, int, int]:
+    """The picture's pixel shape and coded size, from the stream header (no decoding)."""
     try:
         with av.open(str(path)) as container:
-            sar = container.streams.video[0].sample_aspect_ratio if container.streams.video else None
+            if not container.streams.video:
+                return Fraction(1), 0, 0
+            stream = container.streams.video[0]
+            sar, width, height = stream.sample_aspect_ratio, stream.codec_context.width, stream.codec_context.height
     except (av.FFmpegError, OSError):
-        return Fraction(1)
-    return Fraction(sar) if sar and sar > 0 else Fraction(1)
+        return Fraction(1), 0, 0
+    return (Fraction(sar) if sar and sar > 0 else Fraction(1)), width, height
 
 
 def display_size(info: MediaInfo) -> tuple[int, int]:
-    """The picture's size as shown: rotation is already in MediaInfo, pixel shape is applied here."""
-    sar = _sample_aspect(info.path)
-    if sar == 1 or info.kind == "audio":
+    """The picture's size as shown: rotation is already in MediaInfo, pixel shape is applied here
+    (to the stored width, which a quarter turn makes the shown height)."""
+    if info.kind == "audio":
         return info.width, info.height
+    sar, width, height = _stream_shape(info.path)
+    if sar == 1:
+        return info.width, info.height
+    if (width, height) == (info.height, info.width) and width != height:  # turned a quarter
+        return info.width, max(2, round(info.height * sar))
     return max(2, round(info.width * sar)), info.height
 
 
@@ -135,6 +143,11 @@ def video_graph(all_pieces: list[Piece], frame: tuple[int, int], fps: Fraction, 
     for i, piece in enumerate(all_pieces):
         frames = frame_at(piece.end, fps) - frame_at(piece.start, fps)
         seg, info = piece.segment, piece.info
+        if frames <= 0 and i == len(all_pieces) - 1 and not any(labels):
+            frames = 1  # a timeline shorter than a frame still gets one
+        if frames <= 0:  # shorter than half a frame: heard, never seen
+            labels.append("")
+            continue
         if seg is None or info is None or not info.has_video:
             chains.append(f"color=c=black:s={frame[0]}x{frame[1]}:r={frame_rate},format=yuv420p,setsar=1,"
                           f"trim=end_frame={frames}[v{i}]")
@@ -173,11 +186,13 @@ def video_graph(all_pieces: list[Piece], frame: tuple[int, int], fps: Fraction, 
 def _join_video(all_pieces: list[Piece], labels: list[str], chains: list[str], fps: Fraction) -> str:
     """Hard cuts by concat, crossfades by xfade at the overlap's first frame; the joined stream
     starts at 0, so the xfade offset is the overlap's start on the timeline's frame grid."""
-    pending = [labels[0]]
+    pending = [labels[0]] if labels[0] else []
     joined = 0
     for i in range(1, len(all_pieces)):
         piece = all_pieces[i]
-        if piece.overlap <= 0:
+        if not labels[i]:
+            continue
+        if piece.overlap <= 0 or not pending:
             pending.append(labels[i])
             continue
         left = _concat(pending, chains, f"vj{joined}")
