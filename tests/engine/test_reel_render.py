@@ -259,6 +259,19 @@ def test_stills_of_every_format_show_for_their_length_and_one_zooms(clips, tmp_p
             assert np.abs(first - last).mean() < 0.5 and np.abs(first - last).max() <= 8, k
 
 
+def test_transparent_pixels_of_a_still_are_black_not_the_colour_they_hide(tmp_path) -> None:
+    pixels = np.zeros((300, 400, 4), np.uint8)
+    pixels[..., 0] = 255  # fully transparent red
+    pixels[110:190, 160:240] = 255  # an opaque white square
+    raw = tmp_path / "sticker.rgba"
+    raw.write_bytes(pixels.tobytes())
+    sticker = tmp_path / "sticker.png"
+    _ffmpeg("-f", "rawvideo", "-pix_fmt", "rgba", "-s", "400x300", "-i", str(raw), "-frames:v", "1", str(sticker))
+    _, out = _render(_draft([{"src": "s", "st": 0, "d": 500}]), {"s": probe(sticker)}, tmp_path)
+    frames, _, _ = _frames(out)
+    assert frames[5][20, 20].max() < 20 and frames[5][150, 200].min() > 230
+
+
 # -- the user's song --------------------------------------------------------------------------
 
 

@@ -158,7 +158,11 @@ def video_graph(all_pieces: list[Piece], frame: tuple[int, int], fps: Fraction, 
         square = "" if size == (info.width, info.height) else f"scale={size[0]}:{size[1]},setsar=1,"
         if info.kind == "image":
             inputs.append(["-i", str(info.path)])
-            fit = fit_chain(f"[{index}:v:0]{square}", size, frame, str(i), fill)
+            # transparent pixels (a PNG or WebP sticker) are laid on black, not shown in whatever
+            # colour they hide; one frame, so it costs nothing
+            chains.append(f"color=c=black:s={info.width}x{info.height},trim=end_frame=1[bk{i}];"
+                          f"[bk{i}][{index}:v:0]overlay=format=auto[flat{i}]")
+            fit = fit_chain(f"[flat{i}]{square}", size, frame, str(i), fill)
             if seg.extra.get("zoom") is True:
                 # zoom towards the centre, from 1 to ZOOM_END over the piece
                 step = (ZOOM_END - 1) / max(1, frames - 1)
