@@ -330,7 +330,8 @@ def test_clips_stills_and_gaps_are_joined_in_timeline_order(media, music, tmp_pa
     )
     plan, out = _render(draft, media, music, tmp_path)
     assert plan.reencode_video and "concat=n=4" in plan.video[0].filter_complex
-    assert ["-loop", "1"] == plan.video[0].inputs[1][:2]
+    # the still is read once and repeated in the graph (fitted once, not once per frame)
+    assert plan.video[0].inputs[1][:1] == ["-i"] and "loop=loop=29:size=1" in plan.video[0].filter_complex
     assert abs(_duration(out) - 4.0) < 0.1
     with av.open(str(out)) as c:
         assert (c.streams.video[0].width, c.streams.video[0].height) == (640, 360)

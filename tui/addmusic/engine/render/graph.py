@@ -87,10 +87,12 @@ def fit_chain(src: str, size: tuple[int, int], out: tuple[int, int], tag: str, f
     if fill == "crop":
         return f"{src}scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1"
     small_w, small_h = even(w / 8), even(h / 8)
+    # boxblur refuses a radius of half the (chroma) plane or more: small frames get a smaller one
+    radius = max(1, min(6, min(small_w, small_h) // 4 - 1))
     return (
         f"{src}split=2[bg{tag}][fg{tag}];"
         f"[bg{tag}]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,"
-        f"crop={small_w}:{small_h},boxblur=luma_radius=6:luma_power=2,eq=brightness=-0.08,"
+        f"crop={small_w}:{small_h},boxblur=luma_radius={radius}:luma_power=2,eq=brightness=-0.08,"
         f"scale={w}:{h},setsar=1[bgb{tag}];"
         f"[fg{tag}]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
         f"setsar=1[fgs{tag}];"

@@ -26,8 +26,10 @@ from addmusic.protocol.draft import AUDIO, TEXT, VIDEO, Draft, Segment
 
 from ..media import MediaInfo
 from . import audio as sound
-from .graph import AUDIO_FORMAT, FILL_MODES, SAMPLE_RATE, even, fit_chain, rate, seconds, title_colour, title_filter
+from . import reel
+from .graph import FILL_MODES, SAMPLE_RATE, even, rate, seconds, title_colour, title_filter
 from .smart import MAX_SMART_SHARE, SmartError, Stretch, free_parameter_set_id, share_encoded, split
+from .song import SongError, SongFit, plan_song
 from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class RenderPlan:
     fallback: list[Step] = field(default_factory=list)  # smart: the full re-encode if joining fails
     text_files: list[Path] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
+    songs: list[SongFit] = field(default_factory=list)  # the user's songs to fit before the mix
 
     @property
     def reencode_video(self) -> bool:
@@ -118,40 +121,6 @@ class RenderPlan:
 
 # ---------------------------------------------------------------------------------------------
 # Planning helpers
-
-
-@dataclass
-class _Piece:
-    """One stretch of the picture timeline: a segment, or black filling a gap."""
-
-    start: int
-    duration: int
-    segment: Segment | None = None
-    info: MediaInfo | None = None
-
-
-def _picture_pieces(segments: list[Segment], media: dict[str, MediaInfo], end_ms: int) -> list[_Piece]:
-    """Video segments in timeline order, each cut short where the next one starts, with black
-    in the gaps and after the last one, so the pieces add up to exactly the timeline."""
-    pieces: list[_Piece] = []
-    cursor = 0
-    ordered = sorted(segments, key=lambda s: s.start)
-    for i, seg in enumerate(ordered):
-        start = max(seg.start, cursor)
-        stop = min(seg.end, end_ms)
-        if i + 1 < len(ordered):
-            stop = min(stop, ordered[i + 1].start)
-        if stop - start <= 0:
-            continue
-        if start > cursor:
-            pieces.append(_Piece(cursor, start - cursor))
-        # a segment overlapped at its head starts later in its source by the same amount
-        shifted = dataclasses.replace(seg, source_in=seg.source_in + (start - seg.start))
-        pieces.append(_Piece(start, stop - start, shifted, media[seg.src]))
-        cursor = stop
-    if cursor < end_ms:
-        pieces.append(_Piece(cursor, end_ms - cursor))
-    return pieces
 
 
 def _fit_box(width: int, height: int) -> tuple[int, int]:
@@ -180,10 +149,6 @@ def _loudness_target(meta: dict) -> float:
     return min(-5.0, max(-40.0, target)) if target == target and abs(target) != float("inf") else sound.DEFAULT_LOUDNESS
 
 
-def _clip_gain(seg: Segment) -> float:
-    return max(0.0, min(100.0, 100.0 if seg.volume is None else float(seg.volume))) / 100
-
-
 # ---------------------------------------------------------------------------------------------
 # The plan
 
@@ -198,10 +163,12 @@ def build_plan(
     font: Path | None = None,
     workdir: Path,
     smart: bool = True,
+    cache_dir: Path | None = None,
 ) -> RenderPlan:
     """Decide how to render `draft` and spell it out for ffmpeg. Writes title text files into
     `workdir` (which must outlive the render) and reads the clip's packet index when copying
-    or smart rendering is possible; raises RenderError for drafts it cannot render."""
+    or smart rendering is possible; raises RenderError for drafts it cannot render. The user's
+    songs are fitted into `cache_dir` (default: `workdir`/songs) when the plan runs."""
     if quality not in QUALITY_PRESETS:
         raise RenderError(f'Unknown render quality "{quality}"; use "high" or "preview".')
     end_ms = draft.end
@@ -216,11 +183,22 @@ def build_plan(
             name = seg.label or seg.src or "(unnamed)"
             raise RenderError(f"The clip {name} is not in this session; upload it again.")
     music_sources: list[Path] = []
-    for seg in musics:
+    songs: list[SongFit] = []
+    cache_dir = Path(cache_dir) if cache_dir is not None else Path(workdir) / "songs"
+    for n, seg in enumerate(musics):
         if seg.src in audio_files:
             music_sources.append(Path(audio_files[seg.src]))
         elif seg.src in media and media[seg.src].has_audio:
-            music_sources.append(media[seg.src].path)
+            # the user's song: fitted to its segment (never past the timeline) from its in-point,
+            # then mixed like composed music from the fitted file's start
+            length = min(seg.duration, end_ms - seg.start)
+            try:
+                fit = plan_song(seg, media[seg.src].path, length, cache_dir)
+            except SongError as exc:
+                raise RenderError(str(exc)) from exc
+            songs.append(fit)
+            music_sources.append(fit.output)
+            musics[n] = dataclasses.replace(seg, source_in=0, duration=length)
         else:
             raise RenderError(f"The music {seg.label or seg.src or '(unnamed)'} is missing; ask for it again.")
     font = Path(font) if font is not None else FONT
@@ -243,7 +221,7 @@ def build_plan(
     # 1080p), else the first picture's own size scaled down into 1080p; audio-only drafts get a
     # black 1920x1080 frame.
     pictures = [media[s.src] for s in sorted(videos, key=lambda s: s.start) if media[s.src].has_video]
-    source_size = (pictures[0].width, pictures[0].height) if pictures else None
+    source_size = reel.display_size(pictures[0]) if pictures else None
     canvas = _canvas(draft.meta)
     if canvas is not None:
         frame = _fit_box(*canvas)
@@ -256,15 +234,16 @@ def build_plan(
     moving = [p for p in pictures if p.kind == "video" and p.fps > 0]
     fps = min(60.0, moving[0].fps) if moving else DEFAULT_FPS
 
-    mix_step, temp = _mix_step(videos, media, musics, music_sources, end_ms, workdir)
+    crossfade = reel.crossfade_ms(draft.meta) > 0
+    mix_step, temp = _mix_step(videos, media, musics, music_sources, end_ms, workdir, crossfade)
     master = workdir / "sound.m4a"
     temp += [master]
     plan = RenderPlan(mode="encode", reason="", mix=mix_step, master=master,
                       loudness=_loudness_target(draft.meta), video=[], output=output, duration_ms=end_ms,
-                      temp_files=temp)
+                      temp_files=temp, songs=songs)
 
     full_steps, text_files = _encode_steps(videos, media, titles, frame, fps, fill, quality, end_ms,
-                                           font, workdir)
+                                           font, workdir, crossfade)
     plan.text_files = text_files
     plan.temp_files.append(workdir / "picture.mp4")
     reason, facts = _why_not_copy(videos, media, frame, quality, end_ms)
@@ -339,33 +318,15 @@ def _why_not_copy(videos: list[Segment], media: dict[str, MediaInfo], frame: tup
 
 
 def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[Segment],
-              music_sources: list[Path], end_ms: int, workdir: Path) -> tuple[Step, list[Path]]:
-    """The sound of every piece at its level, joined in timeline order, under the music."""
+              music_sources: list[Path], end_ms: int, workdir: Path, crossfade: bool = False
+              ) -> tuple[Step, list[Path]]:
+    """The sound of every piece at its level, joined in timeline order (reel.py), under the music."""
     inputs: list[list[str]] = []
     chains: list[str] = []
-    labels: list[str] = []
-    pieces = _picture_pieces(videos, media, end_ms) if videos else []
-    any_sound = any(p.info is not None and p.info.has_audio and _clip_gain(p.segment) > 0
-                    for p in pieces if p.segment is not None)
-    if any_sound:
-        for i, piece in enumerate(pieces):
-            secs = seconds(piece.duration)
-            seg, info = piece.segment, piece.info
-            if seg is not None and info is not None and info.has_audio and _clip_gain(seg) > 0:
-                seek = ["-ss", seconds(seg.source_in)] if seg.source_in > 0 and info.kind != "image" else []
-                chains.append(f"[{len(inputs)}:a:0]asetpts=PTS-STARTPTS,{AUDIO_FORMAT},"
-                              f"volume={_clip_gain(seg):.4f},apad,atrim=duration={secs}[c{i}]")
-                inputs.append([*seek, "-t", secs, "-vn", "-i", str(info.path)])
-            else:
-                chains.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={secs}[c{i}]")
-            labels.append(f"[c{i}]")
-        if len(labels) > 1:
-            chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=0:a=1[clip]")
-            clip = "[clip]"
-        else:
-            clip = labels[0]
-    else:
-        clip = None
+    pieces = reel.pieces(videos, media, end_ms, crossfade) if videos else []
+    clip = None
+    if reel.has_clip_sound(pieces):
+        inputs, chains, clip = reel.audio_graph(pieces, 0)
     music_inputs: list[tuple[str, Segment]] = []
     for seg, path in zip(musics, music_sources, strict=True):
         music_inputs.append((f"[{len(inputs)}:a:0]", seg))
@@ -396,39 +357,10 @@ def check_step(plan: RenderPlan, gain_db: float) -> Step:
 
 def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: list[Segment],
                   frame: tuple[int, int], fps: float, fill: str, quality: str, end_ms: int, font: Path,
-                  workdir: Path) -> tuple[list[Step], list[Path]]:
-    """The full re-encode: every piece fitted into the frame, joined, titled, encoded once."""
-    inputs: list[list[str]] = []
-    chains: list[str] = []
-    labels: list[str] = []
-    frame_rate = rate(fps)
-    pieces = _picture_pieces(videos, media, end_ms)
-    for i, piece in enumerate(pieces):
-        secs = seconds(piece.duration)
-        seg, info = piece.segment, piece.info
-        index = len(inputs)
-        if seg is not None and info is not None and info.has_video:
-            if info.kind == "image":
-                inputs.append(["-loop", "1", "-framerate", frame_rate, "-t", secs, "-i", str(info.path)])
-            else:
-                seek = ["-ss", seconds(seg.source_in)] if seg.source_in > 0 else []
-                inputs.append([*seek, "-t", secs, "-an", "-i", str(info.path)])
-            fit = fit_chain(f"[{index}:v:0]setpts=PTS-STARTPTS,", (info.width, info.height), frame, str(i), fill)
-            # a clip that ends before its segment does holds its last frame; only then, because
-            # tpad in the chain measurably slows x264 down even when it never pads
-            short = info.kind != "image" and info.duration_ms - seg.source_in < piece.duration + COPY_SLACK_MS
-            hold = f"tpad=stop_mode=clone:stop_duration={secs}," if short else ""
-            chains.append(f"{fit},fps={frame_rate},format=yuv420p,{hold}trim=duration={secs},"
-                          f"setpts=PTS-STARTPTS[v{i}]")
-        else:
-            chains.append(f"color=c=black:s={frame[0]}x{frame[1]}:r={frame_rate}:d={secs},"
-                          f"format=yuv420p,setsar=1[v{i}]")
-        labels.append(f"[v{i}]")
-    if len(pieces) == 1:
-        label = "[v0]"
-    else:
-        chains.append(f"{''.join(labels)}concat=n={len(pieces)}:v=1:a=0[vcat]")
-        label = "[vcat]"
+                  workdir: Path, crossfade: bool = False) -> tuple[list[Step], list[Path]]:
+    """The full re-encode: every piece fitted into the frame, joined (reel.py), titled, encoded once."""
+    frame_rate = Fraction(rate(fps))
+    inputs, chains, label = reel.video_graph(reel.pieces(videos, media, end_ms, crossfade), frame, frame_rate, fill)
     text_files: list[Path] = []
     if titles:
         draws = []
@@ -439,13 +371,13 @@ def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: li
         chains.append(f"{label}{','.join(draws)}[vout]")
         label = "[vout]"
     preset, crf = QUALITY_PRESETS[quality]
-    frames = max(1, round(end_ms / 1000 * fps))
+    frames = max(1, reel.frame_at(end_ms, frame_rate))
     weight = frames * frame[0] * frame[1] / (1920 * 1080) / ENCODE_FPS_1080P
     if quality == "preview":
         weight /= 4
     step = Step("picture", inputs, ";".join(chains), ["-map", label],
                 ["-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                 "-t", seconds(end_ms), "-f", "mp4"],
+                 "-frames:v", str(frames), "-t", seconds(end_ms), "-f", "mp4"],
                 workdir / "picture.mp4", weight=weight, duration_ms=end_ms)
     return [step], text_files
 

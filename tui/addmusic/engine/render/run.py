@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import procs
 from . import audio as sound
+from . import song
 from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step
 from .smart import SmartError, assemble, split
 from .source import scan
@@ -154,6 +155,8 @@ async def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | No
     seconds = plan.duration_ms / 1000
     weights = {"mix": plan.mix.weight, "master": seconds / MASTER_SPEED, "assemble": seconds / ASSEMBLY_SPEED}
     weights |= {s.name: s.weight for s in plan.video}
+    if plan.songs:
+        weights["songs"] = song.SECONDS_PER_FIT * len(plan.songs)
     progress = _Progress(weights, on_progress)
     try:
         await _together(_sound(plan, ffmpeg, progress), _picture(plan, ffmpeg, progress))
@@ -194,6 +197,12 @@ async def _together(*jobs: Coroutine[Any, Any, None]) -> None:
 
 
 async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
+    for n, fit in enumerate(plan.songs):  # the user's songs, fitted to the video (cached)
+        try:
+            await asyncio.to_thread(song.prepare, fit)
+        except song.SongError as exc:
+            raise RenderError(str(exc)) from exc
+        progress.part("songs")((n + 1) / len(plan.songs))
     summary = await _run_step(plan.mix, ffmpeg, progress.part("mix"))
     measured = sound.parse_ebur128(summary)
     if measured is None:
