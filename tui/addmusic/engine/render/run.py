@@ -226,10 +226,12 @@ def _write(plan: RenderPlan) -> None:
     """The output file from the picture (copied and re-encoded stretches) and the sound."""
     if plan.mode == "encode":
         picture = scan(Path(plan.video[0].output))
-        stretches = split(picture.packets, min(p.pts for p in picture.packets), 1 << 62, [])
+        first = min(p.pts for p in picture.packets)
+        stretches = split(picture.packets, first, 1 << 62, [])
         if any(s.encode for s in stretches):
             raise RenderError("Rendering failed: the re-encoded picture has no keyframe at its start.")
-        assemble(picture, stretches, plan.master, plan.output)
+        for s in stretches:
+            s.source, s.shift = picture, first
+        assemble(stretches, plan.master, plan.output)
     else:
-        assert plan.source is not None
-        assemble(plan.source, plan.stretches, plan.master, plan.output)
+        assemble(plan.stretches, plan.master, plan.output)
