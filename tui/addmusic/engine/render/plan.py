@@ -26,6 +26,7 @@ from addmusic.protocol.draft import AUDIO, TEXT, VIDEO, Draft, Segment
 
 from ..media import MediaInfo
 from . import audio as sound
+from .encoder import FULL_CRF, FULL_PRESET, encoder_threads, x264_args
 from .graph import AUDIO_FORMAT, FILL_MODES, SAMPLE_RATE, even, fit_chain, rate, seconds, title_colour, title_filter
 from .smart import MAX_SMART_SHARE, SmartError, Stretch, free_parameter_set_id, share_encoded, split
 from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
@@ -33,7 +34,8 @@ from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
 log = logging.getLogger(__name__)
 
 FONT = Path(__file__).resolve().parents[2] / "fonts" / "DejaVuSans-Bold.ttf"
-QUALITY_PRESETS = {"high": ("veryfast", 20), "preview": ("ultrafast", 30)}
+# the full re-encode's x264 preset and CRF; "high" is chosen from a measured table (encoder.py)
+QUALITY_PRESETS = {"high": (FULL_PRESET, FULL_CRF), "preview": ("ultrafast", 30)}
 # Re-encoded stretches are short and sit between copied ones. ultrafast at CRF 20 keeps them as
 # clean as the source (PSNR 56 dB against the decoded source at CRF 18 on the benchmark clip,
 # 48.7 dB for veryfast) at twice the speed of veryfast, for about 2-3x the bits of those few
@@ -525,7 +527,7 @@ def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: li
     if quality == "preview":
         weight /= 4
     step = Step("picture", inputs, ";".join(chains), ["-map", label],
-                ["-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+                ["-an", *x264_args(preset, crf), "-pix_fmt", "yuv420p",
                  "-t", seconds(end_ms), "-f", "mp4"],
                 workdir / "picture.mp4", weight=weight, duration_ms=end_ms)
     return [step], text_files
@@ -541,7 +543,7 @@ def _x264_match(facts: StreamFacts) -> list[str]:
     params = f"sps-id={sps_id}:bframes=0:level={level / 10:.1f}"
     if X264_PROFILES[facts.profile] == "high":
         params += ":8x8dct=1"
-    args = ["-c:v", "libx264", "-preset", PART_PRESET, "-crf", str(PART_CRF),
+    args = ["-c:v", "libx264", "-preset", PART_PRESET, "-crf", str(PART_CRF), "-threads", str(encoder_threads()),
             "-profile:v", X264_PROFILES[facts.profile], "-x264-params", params, "-pix_fmt", facts.pix_fmt]
     if facts.color_range in (1, 2):
         args += ["-color_range", str(facts.color_range)]
