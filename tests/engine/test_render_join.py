@@ -16,6 +16,8 @@ import pytest
 
 from addmusic.engine.media import probe
 from addmusic.engine.render import build_plan, run_render
+from addmusic.engine.render.encoder import encoder_threads
+from addmusic.engine.render.plan import MIN_PART_FRAMES
 from addmusic.engine.render.source import scan
 from addmusic.protocol.draft import Draft
 
@@ -206,3 +208,20 @@ def test_joined_stream_keeps_the_sources_settings_and_progress_covers_every_part
         (src.width, src.height, src.pix_fmt, src.profile, src.level, src.sar, src.time_base)
     dts = [p.dts for p in out.packets]
     assert dts == sorted(set(dts))  # decode times strictly increase across every join
+
+
+def test_a_long_reencoded_stretch_is_shared_out_over_the_cores(reels, tmp_path) -> None:
+    source = reels["fixed_gop_bframes_30"][0]  # an IDR every second
+    facts = scan(source)
+    plan = build_plan(_draft([("c", 0, CLIP_S * 1000)], [(0, 3000)]), {"c": probe(source)}, {},
+                      tmp_path / "out.mp4", workdir=tmp_path / "w")
+    encoded = [s for s in plan.stretches if s.encode]
+    cores = encoder_threads()
+    assert len(plan.video) == len(encoded) == min(cores, 90 // MIN_PART_FRAMES)
+    assert sum(s.frames for s in encoded) == 90  # the title's three GOPs, whole
+    idrs = {p.pts for p in facts.packets if p.idr}
+    assert all(s.first in idrs for s in encoded)  # split where the source has a keyframe
+    asyncio.run(run_render(plan))
+    assert _clean_decode(plan.output) == ""
+    with av.open(str(plan.output)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == len(facts.packets)

@@ -294,6 +294,7 @@ def build_plan(
         plan.video, plan.source, plan.stretches = full_steps, None, []
         return plan
     plan.mode, plan.reason, plan.fallback = "smart", why, full_steps
+    plan.stretches = stretches = _share_out(stretches, encoder_threads())
     plan.video = _part_steps(stretches, titles, font, workdir)
     plan.temp_files += [s.part for s in stretches if s.part is not None]
     return plan
@@ -533,7 +534,7 @@ def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: li
     return [step], text_files
 
 
-def _x264_match(facts: StreamFacts) -> list[str]:
+def _x264_match(facts: StreamFacts, threads: int) -> list[str]:
     """Encoder options that make a re-encoded stretch fit between copied ones: same profile,
     level, pixel format, colour description; no B-frames (so its decode order is its display
     order and the join's decode timestamps can be set, see smart.py); parameter-set ids the
@@ -543,7 +544,7 @@ def _x264_match(facts: StreamFacts) -> list[str]:
     params = f"sps-id={sps_id}:bframes=0:level={level / 10:.1f}"
     if X264_PROFILES[facts.profile] == "high":
         params += ":8x8dct=1"
-    args = ["-c:v", "libx264", "-preset", PART_PRESET, "-crf", str(PART_CRF), "-threads", str(encoder_threads()),
+    args = ["-c:v", "libx264", "-preset", PART_PRESET, "-crf", str(PART_CRF), "-threads", str(threads),
             "-profile:v", X264_PROFILES[facts.profile], "-x264-params", params, "-pix_fmt", facts.pix_fmt]
     if facts.color_range in (1, 2):
         args += ["-color_range", str(facts.color_range)]
@@ -554,15 +555,45 @@ def _x264_match(facts: StreamFacts) -> list[str]:
     return args
 
 
+# A re-encoded stretch is split for the cores only into pieces at least this long: each piece
+# pays an ffmpeg start, a seek and an x264 start.
+MIN_PART_FRAMES = 20
+
+
+def _share_out(stretches: list[Stretch], cores: int) -> list[Stretch]:
+    """Split the longest re-encoded stretches until there is one per core (they run side by
+    side), at a keyframe of the source near the middle when there is one (the piece after it then
+    starts decoding right there), else at the middle frame. Each piece starts with an IDR of its
+    own, so any frame can begin one."""
+    result = list(stretches)
+    while sum(s.encode for s in result) < cores:
+        longest = max((s for s in result if s.encode), key=lambda s: s.frames)
+        if longest.frames < 2 * MIN_PART_FRAMES:
+            break
+        assert longest.source is not None
+        idrs = {p.pts for p in longest.source.packets if p.idr}
+        middle = longest.frames // 2
+        cuts = [k for k in range(MIN_PART_FRAMES, longest.frames - MIN_PART_FRAMES + 1) if longest.pts[k] in idrs]
+        k = min(cuts, key=lambda c: abs(c - middle)) if cuts else middle
+        head = dataclasses.replace(longest, end=longest.pts[k], frames=k, pts=longest.pts[:k])
+        tail = dataclasses.replace(longest, first=longest.pts[k], frames=longest.frames - k, pts=longest.pts[k:])
+        at = next(i for i, s in enumerate(result) if s is longest)
+        result[at:at + 1] = [head, tail]
+    return result
+
+
 def _part_steps(stretches: list[Stretch], titles: list[Segment], font: Path, workdir: Path) -> list[Step]:
     """One ffmpeg run per re-encoded stretch: decode exactly its frames from its clip, draw the
     titles that show in it on its own clock, encode to match the copied stream."""
     steps: list[Step] = []
-    for n, s in enumerate(x for x in stretches if x.encode):
+    encoded = [x for x in stretches if x.encode]
+    # the parts run side by side, one per core (run.py): the cores are shared out between them
+    threads = max(1, encoder_threads() // min(len(encoded), encoder_threads()))
+    for n, s in enumerate(encoded):
         facts = s.source
         assert facts is not None
         tb = facts.time_base
-        codec = _x264_match(facts)
+        codec = _x264_match(facts, threads)
         sar = facts.sar if facts.sar > 0 else Fraction(1)
         pixels = facts.width * facts.height / (1920 * 1080)
         s.part = workdir / f"part_{n}.mp4"

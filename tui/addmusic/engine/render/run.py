@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import procs
 from . import audio as sound
+from .encoder import encoder_threads
 from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step
 from .smart import SmartError, assemble, split
 from .source import scan
@@ -218,8 +219,20 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
 
 
 async def _picture(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
-    for step in plan.video:
-        await _run_step(step, ffmpeg, progress.part(step.name))
+    if plan.mode != "smart":
+        for step in plan.video:
+            await _run_step(step, ffmpeg, progress.part(step.name))
+        return
+    # Re-encoded stretches are short (a second or two each): one x264 spreads them badly over the
+    # cores (its frame threads wait on a lookahead it never fills) and every run pays its start
+    # and its seek, so they run side by side, as many at once as there are cores.
+    slots = asyncio.Semaphore(encoder_threads())
+
+    async def part(step: Step) -> None:
+        async with slots:
+            await _run_step(step, ffmpeg, progress.part(step.name))
+
+    await _together(*(part(step) for step in plan.video))
 
 
 def _write(plan: RenderPlan) -> None:
