@@ -205,22 +205,33 @@ def _copied(s: Stretch) -> Iterator[av.Packet]:
     """The source packets of a copied stretch, in decode order: from its IDR up to the next IDR at
     or after its end, leaving out a cut tail (split checked those come last in decode order)."""
     assert s.source is not None
-    with av.open(str(s.source.path)) as src:
-        stream = src.streams.video[0]
-        # lands on the keyframe at or before the stretch; a stretch further on in a clip used
-        # twice, or a later clip, is reached without demuxing what lies before it
-        src.seek(s.first, stream=stream, backward=True, any_frame=False)
-        started = False
-        for packet in src.demux(stream):
-            if not packet.size or packet.pts is None or packet.is_discard:
-                continue
-            if packet.pts < s.first and not started:
-                continue  # before the stretch: an earlier re-encoded stretch or the trim
-            if started and packet.is_keyframe and packet.pts >= s.end:
-                return
-            started = True
-            if packet.pts < s.end:
+    # A seek lands on the keyframe at or before the stretch, so a later stretch or a clip used
+    # twice is reached without demuxing what lies before it; but after a seek some demuxers
+    # (Matroska) cannot tell the first packets' decode times: then read from the start instead.
+    for seek in (True, False):
+        with av.open(str(s.source.path)) as src:
+            stream = src.streams.video[0]
+            if seek:
+                src.seek(s.first, stream=stream, backward=True, any_frame=False)
+            started = given = False
+            for packet in src.demux(stream):
+                if not packet.size or packet.pts is None or packet.is_discard:
+                    continue
+                if packet.pts < s.first and not started:
+                    continue  # before the stretch: an earlier re-encoded stretch or the trim
+                if started and packet.is_keyframe and packet.pts >= s.end:
+                    return
+                started = True
+                if packet.pts >= s.end:
+                    continue
+                if packet.dts is None:
+                    if seek and not given:
+                        break
+                    raise SmartError("a copied packet has no decode time")
+                given = True
                 yield packet
+            else:
+                return
 
 
 def _video_packets(stretches: list[Stretch], parts: dict[int, list[av.Packet]],
