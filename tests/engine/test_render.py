@@ -16,6 +16,7 @@ import pytest
 
 from addmusic.engine.media import MediaInfo, probe
 from addmusic.engine.render import FONT, RenderError, RenderPlan, build_plan, run_render
+from addmusic.engine.render.encoder import FULL_PRESET, encoder_threads
 from addmusic.engine.render.plan import master_step
 from addmusic.engine.render.source import X264_PROFILES
 from addmusic.protocol.draft import Draft
@@ -185,7 +186,8 @@ def test_plan_quality_settings(media, music, tmp_path) -> None:
         assert args[args.index("-profile:v") + 1] == X264_PROFILES[high.source.profile]
         assert "bframes=0" in args[args.index("-x264-params") + 1]
     full = _plan(_draft(_video(), _title()), media, music, tmp_path, smart=False).video[0].codec_args
-    assert full[full.index("-preset") + 1] == "veryfast" and full[full.index("-crf") + 1] == "20"
+    assert full[full.index("-preset") + 1] == FULL_PRESET and full[full.index("-crf") + 1] == "20"
+    assert full[full.index("-threads") + 1] == str(encoder_threads())
     assert "-pix_fmt" in full and "yuv420p" in full
     (step,) = preview.video
     assert step.codec_args[step.codec_args.index("-preset") + 1] == "ultrafast"

@@ -27,6 +27,7 @@ from addmusic.protocol.draft import AUDIO, TEXT, VIDEO, Draft, Segment
 from ..media import MediaInfo
 from . import audio as sound
 from . import reel
+from .encoder import FULL_CRF, FULL_PRESET, encoder_threads, x264_args
 from .graph import FILL_MODES, SAMPLE_RATE, even, rate, seconds, title_colour, title_filter
 from .smart import MAX_SMART_SHARE, SmartError, Stretch, free_parameter_set_id, share_encoded, split
 from .song import SongError, SongFit, plan_song
@@ -35,7 +36,8 @@ from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
 log = logging.getLogger(__name__)
 
 FONT = Path(__file__).resolve().parents[2] / "fonts" / "DejaVuSans-Bold.ttf"
-QUALITY_PRESETS = {"high": ("veryfast", 20), "preview": ("ultrafast", 30)}
+# the full re-encode's x264 preset and CRF; "high" is chosen from a measured table (encoder.py)
+QUALITY_PRESETS = {"high": (FULL_PRESET, FULL_CRF), "preview": ("ultrafast", 30)}
 # Re-encoded stretches are short and sit between copied ones. ultrafast at CRF 20 keeps them as
 # clean as the source (PSNR 56 dB against the decoded source at CRF 18 on the benchmark clip,
 # 48.7 dB for veryfast) at twice the speed of veryfast, for about 2-3x the bits of those few
@@ -97,6 +99,7 @@ class RenderPlan:
     source: StreamFacts | None = None  # copy and smart: the clip whose packets are copied
     stretches: list[Stretch] = field(default_factory=list)
     share: float = 0.0  # fraction of frames re-encoded
+    joined: int = 1  # copy and smart: how many clips are joined
     fallback: list[Step] = field(default_factory=list)  # smart: the full re-encode if joining fails
     text_files: list[Path] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
@@ -112,10 +115,11 @@ class RenderPlan:
 
     def describe(self) -> str:
         """One line for logs and the job: what is copied and what is re-encoded, and why."""
+        clips = f", {self.joined} clips joined" if self.joined > 1 else ""
         if self.mode == "copy":
-            return "video copied, sound mixed and mastered"
+            return f"video copied{clips}, sound mixed and mastered"
         if self.mode == "smart":
-            return f"smart render: {self.share:.0%} of frames re-encoded ({self.reason}), the rest copied"
+            return f"smart render: {self.share:.0%} of frames re-encoded ({self.reason}), the rest copied{clips}"
         return f"full re-encode: {self.reason}"
 
 
@@ -246,28 +250,21 @@ def build_plan(
                                            font, workdir, crossfade)
     plan.text_files = text_files
     plan.temp_files.append(workdir / "picture.mp4")
-    reason, facts = _why_not_copy(videos, media, frame, quality, end_ms)
+    pieces = reel.pieces(videos, media, end_ms, crossfade=False) if videos else []
+    reason, sources = _why_not_copy(pieces, media, frame, quality, draft.meta)
     if reason:
         plan.reason, plan.video = reason, full_steps
         return plan
-    assert facts is not None
-    seg = videos[0]
-    tb = facts.time_base
-    start = round((facts.start_time + seg.source_in / 1000) / tb)
-    stop = round((facts.start_time + (seg.source_in + seg.duration) / 1000) / tb)
-    dirty = [(round((facts.start_time + (seg.source_in + t.start - seg.start) / 1000) / tb),
-              round((facts.start_time + (seg.source_in + t.end - seg.start) / 1000) / tb)) for t in titles]
     try:
-        stretches = split(facts.packets, start, stop, dirty)
+        stretches, why = _stretches(pieces, sources, titles)
     except SmartError:
-        plan.reason, plan.video = "the clip has no frames in the trimmed range", full_steps
+        plan.reason, plan.video = "a clip has no frames in its trimmed range", full_steps
         return plan
-    plan.source, plan.stretches = facts, stretches
+    plan.source, plan.stretches, plan.joined = sources[0], stretches, len(sources)
     plan.share = share_encoded(stretches)
     if plan.share == 0:
         plan.mode = "copy"
         return plan
-    why = "titles are drawn on the picture" if titles else "the clip is cut between keyframes"
     if not smart:
         plan.reason, plan.video, plan.source, plan.stretches = f"{why}; smart rendering is off", full_steps, None, []
         return plan
@@ -276,45 +273,124 @@ def build_plan(
         plan.video, plan.source, plan.stretches = full_steps, None, []
         return plan
     plan.mode, plan.reason, plan.fallback = "smart", why, full_steps
-    plan.video = _part_steps(facts, stretches, seg, titles, font, workdir)
+    plan.stretches = stretches = _share_out(stretches, encoder_threads())
+    plan.video = _part_steps(stretches, titles, font, workdir)
     plan.temp_files += [s.part for s in stretches if s.part is not None]
     return plan
 
 
-def _why_not_copy(videos: list[Segment], media: dict[str, MediaInfo], frame: tuple[int, int], quality: str,
-                  end_ms: int) -> tuple[str, StreamFacts | None]:
-    """Why the picture must be re-encoded whole, or "" and the clip's packet index when its
-    packets can be copied (all of them, or all but the stretches that change)."""
+def _why_not_copy(pieces: list[reel.Piece], media: dict[str, MediaInfo], frame: tuple[int, int], quality: str,
+                  meta: dict) -> tuple[str, list[StreamFacts]]:
+    """Why the picture must be re-encoded whole, or "" and each piece's packet index (in timeline
+    order) when the clips' packets can be copied and joined (all of them, or all but the
+    stretches that change): every clip H.264 in the frame's own size, the same settings in each,
+    no crossfade, no stills, no gaps."""
     if quality != "high":
-        return "preview renders are always re-encoded small", None
-    if len(videos) != 1:
-        return ("the timeline has no clip" if not videos else "several clips are joined"), None
-    seg = videos[0]
-    info = media[seg.src]
-    if info.kind != "video":
-        return ("the picture is a still image" if info.kind == "image" else "the clip has no picture"), None
-    if info.video_codec != "h264":
-        return f"{(info.video_codec or 'this').upper()} video is converted to H.264 for every player", None
-    if (info.width, info.height) != frame:
-        return "the frame changes size or shape", None
-    if seg.start > 0:
-        return "the clip is placed later on the timeline", None
-    if min(seg.end, info.duration_ms - seg.source_in) < end_ms - COPY_SLACK_MS:
-        return "the timeline runs past the end of the clip", None
-    try:
-        facts = scan(info.path)
-    except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
-        log.info("cannot index %s for copying: %s", info.path, exc)
-        return "the clip's video stream cannot be indexed for copying", None
-    if facts.pix_fmt != "yuv420p":
-        return f"{facts.pix_fmt or 'this'} pictures are converted to yuv420p for every player", None
-    if (facts.width, facts.height) != (info.width, info.height):
-        return "the clip is rotated", None
-    if not facts.extradata or facts.profile not in X264_PROFILES:
-        return f"the clip's H.264 ({facts.profile or 'unknown profile'}) cannot be matched for copying", None
-    if not any(p.idr for p in facts.packets):
-        return "the clip has no IDR keyframes (open GOPs) to cut at", None
-    return "", facts
+        return "preview renders are always re-encoded small", []
+    clips = [p for p in pieces if p.segment is not None and p.info is not None]
+    if not clips:
+        return "the timeline has no clip", []
+    several = len(clips) > 1
+    if several and reel.crossfade_ms(meta):
+        return "the clips crossfade into each other", []
+    for piece in clips:
+        info = piece.info
+        assert info is not None
+        if info.kind != "video":
+            return ("a picture is a still image" if info.kind == "image" else "a clip has no picture"), []
+        if info.video_codec != "h264":
+            return f"{(info.video_codec or 'this').upper()} video is converted to H.264 for every player", []
+        if (info.width, info.height) != frame:
+            return "the frame changes size or shape", []
+    if pieces[0].segment is None:
+        return "the clip is placed later on the timeline", []
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        if piece.segment is None and not (last and piece.duration <= COPY_SLACK_MS):
+            return ("the timeline runs past the end of the clip" if last else "the timeline has gaps between clips"), []
+        info = piece.info
+        if info is not None and piece.segment is not None and \
+                info.duration_ms - piece.segment.source_in < piece.duration - COPY_SLACK_MS:
+            return ("the timeline runs past the end of the clip" if last
+                    else "a clip ends before the next one starts"), []
+    scanned: dict[Path, StreamFacts] = {}
+    for piece in clips:
+        info = piece.info
+        assert info is not None
+        if info.path in scanned:
+            continue
+        try:
+            facts = scanned[info.path] = scan(info.path)
+        except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
+            log.info("cannot index %s for copying: %s", info.path, exc)
+            return "the clip's video stream cannot be indexed for copying", []
+        if facts.pix_fmt != "yuv420p":
+            return f"{facts.pix_fmt or 'this'} pictures are converted to yuv420p for every player", []
+        if (facts.width, facts.height) != (info.width, info.height):
+            return "the clip is rotated", []
+        if not facts.extradata or facts.profile not in X264_PROFILES:
+            return f"the clip's H.264 ({facts.profile or 'unknown profile'}) cannot be matched for copying", []
+        if not any(p.idr for p in facts.packets):
+            return "the clip has no IDR keyframes (open GOPs) to cut at", []
+    sources = [scanned[p.info.path] for p in clips if p.info is not None]
+    differs = _first_difference(sources, [p.info.fps for p in clips if p.info is not None])
+    if differs:
+        return f"the clips differ in {differs}, so they cannot be joined by copying", []
+    return "", sources
+
+
+# What two clips must share to be joined packet for packet, checked in this order; the first
+# difference is named in the plan's reason.
+_JOIN_KEYS: tuple[tuple[str, str], ...] = (
+    ("size", "width height"), ("pixel format", "pix_fmt"), ("H.264 profile or level", "profile level"),
+    ("colour", "color_range color_primaries color_trc colorspace"), ("pixel aspect", "sar"),
+    ("time base", "time_base"), ("H.264 settings (SPS/PPS)", "extradata"),
+)
+
+
+def _first_difference(sources: list[StreamFacts], fps: list[float]) -> str:
+    if any(abs(f - fps[0]) > 0.01 for f in fps):
+        return "frame rate"
+    first = sources[0]
+    for words, names in _JOIN_KEYS:
+        if any(getattr(other, n) != getattr(first, n) for other in sources[1:] for n in names.split()):
+            return words
+    return ""
+
+
+def _stretches(pieces: list[reel.Piece], sources: list[StreamFacts], titles: list[Segment]
+               ) -> tuple[list[Stretch], str]:
+    """Every clip's stretches, placed on the timeline, and why any are re-encoded. Raises
+    SmartError when a clip has no frames in its range."""
+    result: list[Stretch] = []
+    titled = cut = False
+    for piece, facts in zip((p for p in pieces if p.segment is not None), sources, strict=True):
+        seg = piece.segment
+        assert seg is not None
+        tb = facts.time_base
+        piece_end = piece.start + piece.duration
+
+        def ticks(clip_ms: float, facts: StreamFacts = facts) -> int:
+            return round((facts.start_time + clip_ms / 1000) / facts.time_base)
+
+        start, stop = ticks(seg.source_in), ticks(seg.source_in + piece.duration)
+        dirty = [(ticks(seg.source_in + max(t.start, piece.start) - piece.start),
+                  ticks(seg.source_in + min(t.end, piece_end) - piece.start))
+                 for t in titles if t.start < piece_end and t.end > piece.start]
+        mine = split(facts.packets, start, stop, dirty)
+        shift = mine[0].first - round(Fraction(piece.start, 1000) / tb)
+        for s in mine:
+            s.source, s.shift = facts, shift
+            if s.encode:
+                if any(a < s.end and b > s.first for a, b in dirty):
+                    titled = True
+                else:
+                    cut = True
+        result += mine
+    clips = "a clip is" if len(sources) > 1 else "the clip is"
+    why = " and ".join(w for w, on in (("titles are drawn on the picture", titled),
+                                        (f"{clips} cut between keyframes", cut)) if on)
+    return result, why
 
 
 def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[Segment],
@@ -376,13 +452,13 @@ def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: li
     if quality == "preview":
         weight /= 4
     step = Step("picture", inputs, ";".join(chains), ["-map", label],
-                ["-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+                ["-an", *x264_args(preset, crf), "-pix_fmt", "yuv420p",
                  "-frames:v", str(frames), "-t", seconds(end_ms), "-f", "mp4"],
                 workdir / "picture.mp4", weight=weight, duration_ms=end_ms)
     return [step], text_files
 
 
-def _x264_match(facts: StreamFacts) -> list[str]:
+def _x264_match(facts: StreamFacts, threads: int) -> list[str]:
     """Encoder options that make a re-encoded stretch fit between copied ones: same profile,
     level, pixel format, colour description; no B-frames (so its decode order is its display
     order and the join's decode timestamps can be set, see smart.py); parameter-set ids the
@@ -392,7 +468,7 @@ def _x264_match(facts: StreamFacts) -> list[str]:
     params = f"sps-id={sps_id}:bframes=0:level={level / 10:.1f}"
     if X264_PROFILES[facts.profile] == "high":
         params += ":8x8dct=1"
-    args = ["-c:v", "libx264", "-preset", PART_PRESET, "-crf", str(PART_CRF),
+    args = ["-c:v", "libx264", "-preset", PART_PRESET, "-crf", str(PART_CRF), "-threads", str(threads),
             "-profile:v", X264_PROFILES[facts.profile], "-x264-params", params, "-pix_fmt", facts.pix_fmt]
     if facts.color_range in (1, 2):
         args += ["-color_range", str(facts.color_range)]
@@ -403,21 +479,51 @@ def _x264_match(facts: StreamFacts) -> list[str]:
     return args
 
 
-def _part_steps(facts: StreamFacts, stretches: list[Stretch], seg: Segment, titles: list[Segment], font: Path,
-                workdir: Path) -> list[Step]:
-    """One ffmpeg run per re-encoded stretch: decode exactly its frames, draw the titles that
-    show in it on its own clock, encode to match the copied stream."""
-    tb = facts.time_base
-    base = stretches[0].first
+# A re-encoded stretch is split for the cores only into pieces at least this long: each piece
+# pays an ffmpeg start, a seek and an x264 start.
+MIN_PART_FRAMES = 20
+
+
+def _share_out(stretches: list[Stretch], cores: int) -> list[Stretch]:
+    """Split the longest re-encoded stretches until there is one per core (they run side by
+    side), at a keyframe of the source near the middle when there is one (the piece after it then
+    starts decoding right there), else at the middle frame. Each piece starts with an IDR of its
+    own, so any frame can begin one."""
+    result = list(stretches)
+    while sum(s.encode for s in result) < cores:
+        longest = max((s for s in result if s.encode), key=lambda s: s.frames)
+        if longest.frames < 2 * MIN_PART_FRAMES:
+            break
+        assert longest.source is not None
+        idrs = {p.pts for p in longest.source.packets if p.idr}
+        middle = longest.frames // 2
+        cuts = [k for k in range(MIN_PART_FRAMES, longest.frames - MIN_PART_FRAMES + 1) if longest.pts[k] in idrs]
+        k = min(cuts, key=lambda c: abs(c - middle)) if cuts else middle
+        head = dataclasses.replace(longest, end=longest.pts[k], frames=k, pts=longest.pts[:k])
+        tail = dataclasses.replace(longest, first=longest.pts[k], frames=longest.frames - k, pts=longest.pts[k:])
+        at = next(i for i, s in enumerate(result) if s is longest)
+        result[at:at + 1] = [head, tail]
+    return result
+
+
+def _part_steps(stretches: list[Stretch], titles: list[Segment], font: Path, workdir: Path) -> list[Step]:
+    """One ffmpeg run per re-encoded stretch: decode exactly its frames from its clip, draw the
+    titles that show in it on its own clock, encode to match the copied stream."""
     steps: list[Step] = []
-    codec = _x264_match(facts)
-    sar = facts.sar if facts.sar > 0 else Fraction(1)
-    pixels = facts.width * facts.height / (1920 * 1080)
-    for n, s in enumerate(x for x in stretches if x.encode):
+    encoded = [x for x in stretches if x.encode]
+    # the parts run side by side, one per core (run.py): the cores are shared out between them
+    threads = max(1, encoder_threads() // min(len(encoded), encoder_threads()))
+    for n, s in enumerate(encoded):
+        facts = s.source
+        assert facts is not None
+        tb = facts.time_base
+        codec = _x264_match(facts, threads)
+        sar = facts.sar if facts.sar > 0 else Fraction(1)
+        pixels = facts.width * facts.height / (1920 * 1080)
         s.part = workdir / f"part_{n}.mp4"
         frame_s = float(tb) * (s.pts[1] - s.pts[0]) if len(s.pts) > 1 else 1 / 60
         seek = max(0.0, float(s.first * tb) - facts.start_time - frame_s / 2)
-        offset_ms = seg.start + round(float((s.first - base) * tb) * 1000)
+        offset_ms = round(float((s.first - s.shift) * tb) * 1000)
         end_ms = offset_ms + round(float((s.end - s.first) * tb) * 1000)
         draws = []
         for i, title in enumerate(titles):

@@ -17,6 +17,7 @@ from typing import Any
 from .. import procs
 from . import audio as sound
 from . import song
+from .encoder import encoder_threads
 from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step
 from .smart import SmartError, assemble, split
 from .source import scan
@@ -227,18 +228,32 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
 
 
 async def _picture(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
-    for step in plan.video:
-        await _run_step(step, ffmpeg, progress.part(step.name))
+    if plan.mode != "smart":
+        for step in plan.video:
+            await _run_step(step, ffmpeg, progress.part(step.name))
+        return
+    # Re-encoded stretches are short (a second or two each): one x264 spreads them badly over the
+    # cores (its frame threads wait on a lookahead it never fills) and every run pays its start
+    # and its seek, so they run side by side, as many at once as there are cores.
+    slots = asyncio.Semaphore(encoder_threads())
+
+    async def part(step: Step) -> None:
+        async with slots:
+            await _run_step(step, ffmpeg, progress.part(step.name))
+
+    await _together(*(part(step) for step in plan.video))
 
 
 def _write(plan: RenderPlan) -> None:
     """The output file from the picture (copied and re-encoded stretches) and the sound."""
     if plan.mode == "encode":
         picture = scan(Path(plan.video[0].output))
-        stretches = split(picture.packets, min(p.pts for p in picture.packets), 1 << 62, [])
+        first = min(p.pts for p in picture.packets)
+        stretches = split(picture.packets, first, 1 << 62, [])
         if any(s.encode for s in stretches):
             raise RenderError("Rendering failed: the re-encoded picture has no keyframe at its start.")
-        assemble(picture, stretches, plan.master, plan.output)
+        for s in stretches:
+            s.source, s.shift = picture, first
+        assemble(stretches, plan.master, plan.output)
     else:
-        assert plan.source is not None
-        assemble(plan.source, plan.stretches, plan.master, plan.output)
+        assemble(plan.stretches, plan.master, plan.output)
