@@ -254,6 +254,12 @@ class Engine:
             raise Failure(MEDIA_UNUSABLE, str(exc).replace(target.name, item.filename)) from None
         record = {k: v for k, v in dataclasses.asdict(info).items() if k != "path"}
         self.store.add_media(media_id, session["session_id"], target, record)
+        if info.has_audio:  # its loudness, measured now, lets the export master in one run
+            from .render.run import remember_facts
+
+            task = asyncio.ensure_future(remember_facts(target))
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
         state = session["state"]
         draft = Draft.from_json(state.get("draft"))
         if info.kind == "audio":

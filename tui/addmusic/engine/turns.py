@@ -5,6 +5,7 @@ work runs. Every turn that changes the draft becomes one history entry (undo/red
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import json
@@ -58,6 +59,7 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
     composition is kept by those and reused (undo, redo and a second session cost nothing).
     Runs in a worker thread (numpy)."""
     from .music import compose, peaks, write_wav
+    from .render import soundfacts
 
     for track in draft.tracks_of(AUDIO):
         for seg in track.segments:
@@ -86,6 +88,9 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
                 wav_part = cached_wav.with_name(f"{key}.{part}.part.wav")
                 write_wav(wav_part, comp)
                 os.replace(wav_part, cached_wav)
+                if comp.block_power is not None:  # the export predicts its loudness from these
+                    with contextlib.suppress(OSError):
+                        soundfacts.save(cached_wav, soundfacts.of_music(comp.block_power, comp.samples))
                 info = {"tempo": round(comp.tempo, 1), "beats": [round(b, 3) for b in comp.beats],
                         "wf": peaks(comp.samples, 120)}
                 meta_part = cached_meta.with_name(f"{key}.{part}.part.json")
@@ -95,6 +100,7 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             path.unlink(missing_ok=True)
             try:
                 os.link(cached_wav, path)
+                soundfacts.link(cached_wav, path)
             except OSError:
                 shutil.copyfile(cached_wav, path)
             generated[seg.src] = {"id": seg.src, "type": "music", "style": style, "label": seg.label,

@@ -51,6 +51,7 @@ class Composition:
     mode: str = "major"
     levels: dict[str, float] = field(default_factory=dict)  # role -> level used, 0..1
     bar_energy: list[float] = field(default_factory=list)  # the energy curve, one value per bar
+    block_power: np.ndarray | None = None  # mean K-weighted power per 100 ms, for render/soundfacts.py
 
     @property
     def duration(self) -> float:
@@ -118,7 +119,7 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     fade = _fade(total, sr, tail_s, sting)
     power_ref = [power]
     del power  # master drops it before its last pass: a long piece needs every megabyte
-    mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade)
+    block_power = mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade)
     beats = [round(i * beat, 6) for i in range(body_beats + 1)]
     downbeats = [round(i * 4 * beat, 6) for i in range(len(bars))]
     return Composition(
@@ -126,7 +127,7 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
         samples=dry.T, sample_rate=sr, tempo=round(tempo, 3), beats=beats,
         downbeats=downbeats, sections=sections, hits=sorted(set(score.hits)), style=recipe.key,
         key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
-        bar_energy=[round(b.energy, 3) for b in bars],
+        bar_energy=[round(b.energy, 3) for b in bars], block_power=block_power,
     )
 
 

@@ -201,20 +201,21 @@ def limiter_gain(peak: np.ndarray, ceiling: float, sr: int) -> np.ndarray:
 
 
 def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: float, ceiling_dbtp: float,
-           fade: np.ndarray | None) -> None:
+           fade: np.ndarray | None) -> np.ndarray:
     """Level ``x`` in place to ``target_lufs`` integrated with true peak under ``ceiling_dbtp``.
 
     ``power_ref`` holds the K-weighted power of ``x`` (in a list, so it can be freed here).
     Limiting lowers the loudness, so the gain is solved for: the limited loudness is the power
     times the squared gains (a gain that moves slowly next to the K filter's memory commutes
-    with it), a few rounds, then checked."""
+    with it), a few rounds, then checked. Returns the mastered piece's mean K-weighted power per
+    100 ms block (the render predicts the export's loudness from it, render/soundfacts.py)."""
     ceiling = 10.0 ** ((ceiling_dbtp - 0.15) / 20.0)  # a little margin for the gain ramps
     power = power_ref.pop()
     if fade is not None:
         power[len(power) - len(fade):] *= fade * fade
     base = loudness.integrated(power, sr)
     if base <= -69.0:
-        return
+        return _blocks(power, sr)
     gain_db = target_lufs - base
     a = 10.0 ** (gain_db / 20.0)
     # oversample only near the top: within 2 dB of the ceiling at up to 3 dB more gain (inter-sample
@@ -228,8 +229,8 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
         if abs(level - target_lufs) < 0.03:
             break
         gain_db += target_lufs - level
-    del power
     g *= F32(10.0 ** (gain_db / 20.0))
+    power *= np.square(g)  # (the fade is in the power already)
     if fade is not None:
         g[len(g) - len(fade):] *= fade
     x *= g[None, :]
@@ -237,3 +238,14 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
     over = loudness.true_peak(x.T, floor=0.85) / (10.0 ** (ceiling_dbtp / 20.0))
     if over > 0.999:  # the ramps let a peak through: trim the whole piece, never clip
         x *= F32(0.999 / over)
+        power *= F32((0.999 / over) ** 2)
+    return _blocks(power, sr)
+
+
+def _blocks(power: np.ndarray, sr: int) -> np.ndarray:
+    """Mean power per 100 ms block (the last one partial)."""
+    step = sr // 10
+    nb = -(-len(power) // step)
+    out = np.add.reduceat(power, np.arange(nb) * step, dtype=np.float64) if len(power) else np.zeros(0)
+    counts = np.minimum(step, len(power) - np.arange(nb) * step)
+    return (out / counts).astype(F32)

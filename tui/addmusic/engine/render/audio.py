@@ -26,6 +26,11 @@ LOUDNESS_TOLERANCE = 0.2  # LU; the product promises 0.5
 LIMIT_CHECKS = 4
 MAX_GAIN_DB = 30.0  # a near-silent mix is not blown up into noise
 DEFAULT_DUCK_DB = 12.0
+METER = "ebur128=peak=true"  # ITU-R BS.1770 integrated loudness and true peak, summary at the end
+# One run mixes, masters, measures and encodes when the inputs' loudness is known beforehand
+# (soundfacts.py); a run whose measurement misses the target by more than this is done again.
+ONE_PASS_TOLERANCE = 0.3  # LU
+ONE_PASS_TRIES = 3
 # Ducking: the clip's own sound, band-limited to voices, opens a gate on a copy of the music that
 # is subtracted from it, so the music drops by exactly duck_db while someone speaks.
 DUCK_THRESHOLD = 0.02  # -34 dBFS RMS in the voice band
@@ -119,5 +124,14 @@ def mix_graph(clip: str | None, music: list[tuple[str, Segment]], end_ms: int) -
         chains.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={seconds(end_ms)}[silence]")
         finals.append("[silence]")
     chains.append(mix(finals, "mixed"))
-    chains.append(f"[mixed]{pad},atrim=duration={seconds(end_ms)},{AUDIO_FORMAT},ebur128=peak=true[aout]")
+    chains.append(f"[mixed]{pad},atrim=duration={seconds(end_ms)},{AUDIO_FORMAT},{METER}[aout]")
     return chains, "[aout]"
+
+
+def mastered_graph(mix_graph_text: str, gain_db: float) -> str:
+    """The mix graph with the master (gain and limiter) before its meter: mixed, mastered and
+    measured in the run that encodes it."""
+    tail = f"{METER}[aout]"
+    if not mix_graph_text.endswith(tail):
+        raise ValueError("the mix graph does not end in its meter")
+    return f"{mix_graph_text[:-len(tail)]}{master_filter(gain_db, True)},{tail}"

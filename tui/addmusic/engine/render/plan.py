@@ -28,6 +28,7 @@ from ..media import MediaInfo
 from . import audio as sound
 from .graph import AUDIO_FORMAT, FILL_MODES, SAMPLE_RATE, even, fit_chain, rate, seconds, title_colour, title_filter
 from .smart import MAX_SMART_SHARE, SmartError, Stretch, free_parameter_set_id, share_encoded, split
+from .soundfacts import Layer
 from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class RenderPlan:
     fallback: list[Step] = field(default_factory=list)  # smart: the full re-encode if joining fails
     text_files: list[Path] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
+    sound_layers: list[Layer] = field(default_factory=list)  # what the mix places, for soundfacts.predict
 
     @property
     def reencode_video(self) -> bool:
@@ -256,12 +258,12 @@ def build_plan(
     moving = [p for p in pictures if p.kind == "video" and p.fps > 0]
     fps = min(60.0, moving[0].fps) if moving else DEFAULT_FPS
 
-    mix_step, temp = _mix_step(videos, media, musics, music_sources, end_ms, workdir)
+    mix_step, temp, layers = _mix_step(videos, media, musics, music_sources, end_ms, workdir)
     master = workdir / "sound.m4a"
     temp += [master]
     plan = RenderPlan(mode="encode", reason="", mix=mix_step, master=master,
                       loudness=_loudness_target(draft.meta), video=[], output=output, duration_ms=end_ms,
-                      temp_files=temp)
+                      temp_files=temp, sound_layers=layers)
 
     full_steps, text_files = _encode_steps(videos, media, titles, frame, fps, fill, quality, end_ms,
                                            font, workdir)
@@ -339,9 +341,10 @@ def _why_not_copy(videos: list[Segment], media: dict[str, MediaInfo], frame: tup
 
 
 def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[Segment],
-              music_sources: list[Path], end_ms: int, workdir: Path) -> tuple[Step, list[Path]]:
+              music_sources: list[Path], end_ms: int, workdir: Path) -> tuple[Step, list[Path], list[Layer]]:
     """The sound of every piece at its level, joined in timeline order, under the music."""
     inputs: list[list[str]] = []
+    layers: list[Layer] = []
     chains: list[str] = []
     labels: list[str] = []
     pieces = _picture_pieces(videos, media, end_ms) if videos else []
@@ -356,6 +359,8 @@ def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[S
                 chains.append(f"[{len(inputs)}:a:0]asetpts=PTS-STARTPTS,{AUDIO_FORMAT},"
                               f"volume={_clip_gain(seg):.4f},apad,atrim=duration={secs}[c{i}]")
                 inputs.append([*seek, "-t", secs, "-vn", "-i", str(info.path)])
+                layers.append(Layer(info.path, piece.start, seg.source_in if info.kind != "image" else 0,
+                                    piece.duration, _clip_gain(seg), is_clip=True))
             else:
                 chains.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={secs}[c{i}]")
             labels.append(f"[c{i}]")
@@ -370,21 +375,34 @@ def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[S
     for seg, path in zip(musics, music_sources, strict=True):
         music_inputs.append((f"[{len(inputs)}:a:0]", seg))
         inputs.append(["-i", str(path)])
+        layers.append(Layer(Path(path), seg.start, seg.source_in, seg.duration,
+                            (100 if seg.volume is None else seg.volume) / 100, seg.fade_in, seg.fade_out,
+                            sound.duck_depth(seg) if seg.duck else None))
     mix_chains, label = sound.mix_graph(clip, music_inputs, end_ms)
     wav = workdir / "sound_mix.wav"
     step = Step("mix", inputs, ";".join(chains + mix_chains), ["-map", label],
                 ["-c:a", "pcm_f32le", "-f", "wav"], wav, weight=end_ms / 1000 / MIX_SPEED + 0.2,
                 duration_ms=end_ms, log_level="info")
-    return step, [wav]
+    return step, [wav], layers
+
+
+_AAC = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-ac", "2"]
 
 
 def master_step(plan: RenderPlan, gain_db: float, limit: bool) -> Step:
     """The second sound run, once the mix is measured."""
     return Step("master", [["-i", str(plan.mix.output)]], "", ["-af", sound.master_filter(gain_db, limit)],
                 # the "fast" coder is ffmpeg's advice for high bit rates; ~0.5 s less per minute
-                ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-ac", "2",
-                 "-t", seconds(plan.duration_ms), "-f", "mp4"],
+                _AAC + ["-t", seconds(plan.duration_ms), "-f", "mp4"],
                 plan.master, weight=plan.duration_ms / 1000 / MASTER_SPEED, duration_ms=plan.duration_ms)
+
+
+def one_pass_step(plan: RenderPlan, gain_db: float) -> Step:
+    """Mix, master, measure and encode in one run, when the gain is known beforehand."""
+    return Step("master", plan.mix.inputs, sound.mastered_graph(plan.mix.filter_complex, gain_db),
+                plan.mix.maps, _AAC + ["-t", seconds(plan.duration_ms), "-f", "mp4"], plan.master,
+                weight=plan.mix.weight + plan.duration_ms / 1000 / MASTER_SPEED, duration_ms=plan.duration_ms,
+                log_level="info")
 
 
 def check_step(plan: RenderPlan, gain_db: float) -> Step:

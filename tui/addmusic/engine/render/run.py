@@ -16,7 +16,8 @@ from typing import Any
 
 from .. import procs
 from . import audio as sound
-from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step
+from . import soundfacts
+from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step, one_pass_step
 from .smart import SmartError, assemble, split
 from .source import scan
 
@@ -194,6 +195,116 @@ async def _together(*jobs: Coroutine[Any, Any, None]) -> None:
 
 
 async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
+    """The sound in one run when its loudness can be predicted (soundfacts.py), checked by the
+    meter of the run that encodes it and done again with a corrected gain when it missed; else
+    measured first and mastered in a second run."""
+    predicted = await _predict(plan, ffmpeg)
+    if predicted is None:
+        await _sound_measured_first(plan, ffmpeg, progress)
+        return
+    level, peak = predicted
+    gain = min(sound.MAX_GAIN_DB, plan.loudness - level) if level > -69 else 0.0
+    tried: list[tuple[float, float]] = []
+    for attempt in range(sound.ONE_PASS_TRIES):
+        report = _both(progress.part("mix"), progress.part("master")) if attempt == 0 \
+            else progress.part(f"master {attempt}")  # the first run does the work of both planned ones
+        summary = await _run_step(one_pass_step(plan, gain), ffmpeg, report)
+        measured = sound.parse_ebur128(summary)
+        if measured is None:
+            raise RenderError("Rendering failed: the sound could not be measured for mastering.")
+        log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB: measured %.1f LUFS, %.1f dBTP",
+                 level, peak, gain, measured.integrated, measured.true_peak)
+        if level <= -69 or abs(measured.integrated - plan.loudness) <= sound.ONE_PASS_TOLERANCE \
+                or gain >= sound.MAX_GAIN_DB:
+            return
+        tried.append((gain, measured.integrated))
+        if len(tried) > 1 and abs(tried[-1][0] - tried[-2][0]) > 0.05:
+            (g0, i0), (g1, i1) = tried[-2], tried[-1]
+            slope = min(1.0, max(0.25, (i1 - i0) / (g1 - g0)))
+        else:
+            slope = 1.0 if measured.integrated < plan.loudness or peak + gain < sound.LIMITER_CEILING_DB else 0.8
+        gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - measured.integrated) / slope)
+    log.warning("the sound of %s is %.1f LUFS after %d runs (target %.1f)", plan.output, measured.integrated,
+                sound.ONE_PASS_TRIES, plan.loudness)
+
+
+def _both(*parts: Callable[[float], None]) -> Callable[[float], None]:
+    def report(fraction: float) -> None:
+        for part in parts:
+            part(fraction)
+    return report
+
+
+async def _predict(plan: RenderPlan, ffmpeg: str) -> tuple[float, float] | None:
+    """The mix's loudness and peak from the inputs' facts; inputs measured for the first time
+    here (one decode each) keep their facts for the next export."""
+    facts: dict[Path, soundfacts.Facts] = {}
+    for layer in plan.sound_layers:
+        if layer.path in facts:
+            continue
+        known = await asyncio.to_thread(soundfacts.load, layer.path)
+        if known is None:
+            known = await _measure(layer.path, ffmpeg)
+            if known is None:
+                return None
+        facts[layer.path] = known
+    return soundfacts.predict(plan.sound_layers, facts, plan.duration_ms)
+
+
+async def remember_facts(path: Path, ffmpeg: str | None = None) -> None:
+    """Measure an uploaded file's sound for the exports to come (started at upload, in the
+    background: the first export then masters in one run too)."""
+    if ffmpeg is None:
+        import imageio_ffmpeg
+
+        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    try:
+        if await asyncio.to_thread(soundfacts.load, path) is None:
+            await _measure(path, ffmpeg)
+    except Exception:  # a nicety: the export measures what is missing
+        log.warning("the sound of %s could not be measured ahead", path, exc_info=True)
+
+
+_measuring: dict[Path, asyncio.Future[soundfacts.Facts | None]] = {}
+
+
+async def _measure(path: Path, ffmpeg: str) -> soundfacts.Facts | None:
+    """One measurement per file at a time: an export waits for the one its upload started."""
+    running = _measuring.get(path)
+    if running is None:
+        running = asyncio.ensure_future(_measure_now(path, ffmpeg))
+        _measuring[path] = running
+        running.add_done_callback(lambda _f: _measuring.pop(path, None))
+    return await asyncio.shield(running)
+
+
+async def _measure_now(path: Path, ffmpeg: str) -> soundfacts.Facts | None:
+    try:
+        proc = await spawn_ffmpeg(soundfacts.decode_command(ffmpeg, path))
+    except OSError:
+        return None
+    builder = soundfacts.Builder()
+
+    async def read_sound() -> None:
+        assert proc.stdout is not None
+        while chunk := await proc.stdout.read(1 << 22):
+            await asyncio.to_thread(builder.feed, chunk)  # numpy work off the event loop
+
+    try:
+        await asyncio.gather(read_sound(), _lines(proc.stderr, lambda line: None))
+        await proc.wait()
+    except BaseException:
+        await _stop(proc)
+        raise
+    if proc.returncode != 0:
+        return None
+    facts = await asyncio.to_thread(builder.finish)
+    with contextlib.suppress(OSError):
+        await asyncio.to_thread(soundfacts.save, path, facts)
+    return facts
+
+
+async def _sound_measured_first(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
     summary = await _run_step(plan.mix, ffmpeg, progress.part("mix"))
     measured = sound.parse_ebur128(summary)
     if measured is None:
