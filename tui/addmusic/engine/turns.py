@@ -69,6 +69,8 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             style = str(seg.extra.get("style") or "lofi")
             seed = int(seg.extra.get("seed") or zlib.crc32(seg.src.encode()))
             options = {k: seg.extra[k] for k in ("bpm", "energy", "layers") if seg.extra.get(k) is not None}
+            if seg.extra.get("loop") is True:
+                options["loop"] = True  # a seamless loop (docs/API.md)
             key = _cache_key(style, seed, needed, options)
             entry = generated.get(seg.src)
             path = music_dir / f"{seg.src}.wav"

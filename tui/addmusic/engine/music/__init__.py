@@ -13,21 +13,23 @@ from __future__ import annotations
 
 import wave
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from addmusic.engine.beatsync import plan_sections
 from addmusic.engine.styles import DEFAULT_STYLE, LABELS
 
-from . import mix
-from .arrange import STING_BELOW_S, build_bars, plan_length
+from . import loudness, mix
+from .arrange import STING_BELOW_S, build_bars, layout_on_times, loop_layout, plan_length
 from .recipes import RECIPES, Recipe
 from .score import ROLES, Score
 
 STYLES: dict[str, Recipe] = RECIPES
 ENERGIES = ("calm", "normal", "high", "build")
 TARGET_LUFS = -14.0
+MIN_TAIL_S = 1.5  # the final chord's shortest ring-out when it moves onto a late section time
 CEILING_DBTP = -1.0
 F32 = np.float32
 
@@ -67,11 +69,19 @@ def style_label(style: str) -> str:
 
 def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 48000,
             bpm: float | None = None, energy: str | None = None,
-            layers: dict[str, int] | None = None) -> Composition:
+            layers: dict[str, int] | None = None, section_times: list[float] | None = None,
+            loop: bool = False) -> Composition:
     """Compose, mix and master ``duration_s`` seconds in ``style`` (unknown styles: the default).
 
     Deterministic for the same arguments. ``bpm`` is honoured as asked; ``energy`` is one of
-    calm / normal / high / build; ``layers`` maps drums / bass / harmony / melody to 0-100.
+    calm / normal / high / build; ``layers`` maps drums / bass / harmony / melody to 0-100;
+    ``section_times`` (seconds, e.g. a video's cuts) are where sections change, within one beat
+    (tempo and bar lengths chosen for it, beatsync.plan_sections); a time too close to the one
+    before gets an accent (a crash, in ``hits``) on its nearest beat instead; a time in the
+    ring-out moves the final chord onto it, unless it is in the last 1.5 s (then it is not marked).
+    ``loop`` makes a piece that repeats seamlessly: whole beats, no intro, ending or fade, and
+    its last sample flows into its first (every note, reverb tail and gain change that crosses
+    the end is heard again at the start).
     """
     if not duration_s or duration_s <= 0:
         raise ValueError("duration must be positive")
@@ -89,26 +99,59 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     total = int(round(duration_s * sr))
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(recipe.key.encode())])
     tempo, body_beats = plan_length(total / sr, recipe, rng, bpm)
-    sting = total / sr < STING_BELOW_S
+    sting = total / sr < STING_BELOW_S and not loop
     key_root = int(rng.choice(recipe.roots))
-    bars = build_bars(recipe, body_beats, energy, rng)
+    accents: list[float] = []
+    cut_times = sorted(float(t) for t in (section_times or []) if 0 < float(t) < total / sr)
+    if loop:
+        pref = float(bpm) if bpm else tempo
+        body_beats = max(1, int(round(total / sr * pref / 60.0)))
+        tempo = body_beats * 60.0 * sr / total  # whole beats fill the loop exactly
+        n_bars = -(-body_beats // 4)
+        bar_beats = [4] * (n_bars - 1) + [body_beats - 4 * (n_bars - 1)]
+        bars = build_bars(recipe, body_beats, None if energy == "build" else energy, rng, loop_layout(n_bars),
+                          bar_beats)
+    elif cut_times:
+        tempo, body_beats, layout, bar_beats, accents = _plan_on_times(cut_times, total / sr, recipe, bpm, tempo,
+                                                                        body_beats)
+        bars = build_bars(recipe, body_beats, energy, rng, layout, bar_beats)
+    else:
+        bars = build_bars(recipe, body_beats, energy, rng)
     score = Score(recipe, key_root, tempo, sr, levels, rng)
     beat = 60.0 / tempo
+    score.bar_starts = [float(x) * beat for x in np.cumsum([0] + [b.beats for b in bars])[:-1]]
     score.body_end = body_beats * beat
     tail_s = total / sr - score.body_end
     sections: list[tuple[float, str]] = []
     for bi, bar in enumerate(bars):
         if bar.index == 0:
-            sections.append((round(bi * 4 * beat, 4), bar.kind))
+            sections.append((round(score.bar_starts[bi], 4), bar.kind))
         score.play_bar(bi, bar)
         score.drums(bi, bar, bars[bi + 1].kind if bi + 1 < len(bars) else None)
-    score.ending(tail_s, sting)
-    sections.append((round(score.body_end, 4), "ending"))
+    if cut_times:  # every cut is heard: a crash where a section starts without one, and on each accent
+        marks = [t for t, _ in sections[1:]] + accents
+        for t in marks:
+            if t < score.body_end and not any(abs(h - t) < 0.02 for h in score.hits):
+                score.add(t, score.inst.drum("crash", 100), "drums", recipe.drum_level_db - 3.0, -0.3, 0.2,
+                          humanize=False)
+                if levels["drums"] > 0:
+                    score.hits.append(round(t, 4))
+    if loop:
+        # Two periods and the start of a third are mixed; the middle period has heard the first
+        # one's tails and its gains know what follows, as every period of the loop does.
+        length = 2 * total + min(total, sr)
+        events = [replace(ev, onset=ev.onset + k * total) for k in range(3) for ev in score.events
+                  if k < 2 or ev.onset < length - 2 * total]
+    else:
+        score.ending(tail_s, sting)
+        sections.append((round(score.body_end, 4), "ending"))
+        length, events = total, score.events
     ir = mix.reverb_ir(recipe.reverb_s, sr, np.random.default_rng(rng.integers(2**32)))
-    score.events.sort(key=lambda ev: ev.onset)
-    dry, send = mix.render(score.events, total)
+    events.sort(key=lambda ev: ev.onset)
+    dry, send = mix.render(events, length)
+    del events
     if recipe.texture == "vinyl":
-        _vinyl(dry, sr, np.random.default_rng(rng.integers(2**32)))
+        _vinyl(dry, sr, np.random.default_rng(rng.integers(2**32)), total if loop else None)
     mix.add_reverb(dry, send, ir, recipe.wet * 2.5)
     del send
     power = mix.tone_and_power(dry, sr, recipe.presence_db, recipe.low_db)
@@ -116,12 +159,14 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     np.square(comp_gain, out=comp_gain)
     power *= comp_gain
     del comp_gain
-    fade = _fade(total, sr, tail_s, sting)
+    fade = None if loop else _fade(total, sr, tail_s, sting)
     power_ref = [power]
     del power  # master drops it before its last pass: a long piece needs every megabyte
     block_power = mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade)
-    beats = [round(i * beat, 6) for i in range(body_beats + 1)]
-    downbeats = [round(i * 4 * beat, 6) for i in range(len(bars))]
+    if loop:
+        dry, block_power = _one_period(dry, total, sr)
+    beats = [round(i * beat, 6) for i in range(body_beats + (0 if loop else 1))]
+    downbeats = [round(t, 6) for t in score.bar_starts]
     return Composition(
         # (n, 2) as a view of the (2, n) bus: no second copy of a long piece
         samples=dry.T, sample_rate=sr, tempo=round(tempo, 3), beats=beats,
@@ -129,6 +174,46 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
         key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
         bar_energy=[round(b.energy, 3) for b in bars], block_power=block_power,
     )
+
+
+def _plan_on_times(cuts: list[float], duration: float, recipe: Recipe, bpm: float | None, tempo: float,
+                   body_beats: int) -> tuple[float, int, list[tuple[str, int]], list[int], list[float]]:
+    """Tempo, body beats, section layout, beats per bar and accent times for sections that
+    change on ``cuts``; the ending keeps the tail the plain plan gave it."""
+    body = body_beats * 60.0 / tempo
+    late = [c for c in cuts if body <= c <= duration - MIN_TAIL_S]
+    if late:  # a cut in the ring-out: the final chord moves onto it (a cut later than that is not marked)
+        body = late[-1]
+    plan = plan_sections([c for c in cuts if c < body - 1e-6], body, (bpm, bpm) if bpm else recipe.tempo)
+    beat = plan.beat
+    beats_total = max(1, int(round(body / beat)) if late else int(body / beat + 1e-9))
+    if late and duration - beats_total * beat < MIN_TAIL_S:
+        beats_total -= 1
+    bar_beats: list[int] = []
+    for b in plan.bar_beats:  # trimmed to the body: the last bar may be cut short
+        if sum(bar_beats) >= beats_total:
+            break
+        bar_beats.append(min(b, beats_total - sum(bar_beats)))
+    starts = np.concatenate([[0], np.cumsum(bar_beats)[:-1]])
+    first_bars = [int(np.argmin(np.abs(starts * beat - t))) for t in plan.section_starts[1:]]
+    layout = layout_on_times(bar_beats, first_bars)
+    accents = [round(a, 4) for a in plan.accents if a < beats_total * beat]
+    accents += [round(round(c / beat) * beat, 4) for c in cuts if c >= body - 1e-6 and round(c / beat) < beats_total]
+    return plan.tempo, sum(bar_beats), layout, bar_beats, accents
+
+
+def _one_period(x: np.ndarray, total: int, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """The middle period of a loop's mix, levelled to the target on its own (one gain: it
+    stays seamless), lowered only, or raised as far as its true peak allows."""
+    period = np.ascontiguousarray(x[:, total:2 * total])
+    del x
+    power = loudness.k_weighted_power(period.T, sr)
+    gain_db = TARGET_LUFS - loudness.integrated(power, sr)
+    room_db = CEILING_DBTP - 20.0 * np.log10(max(loudness.true_peak(period.T), 1e-9))
+    gain_db = min(gain_db, room_db - 0.05)
+    period *= F32(10.0 ** (gain_db / 20.0))
+    power *= F32(10.0 ** (gain_db / 10.0))
+    return period, mix._blocks(power, sr)
 
 
 def _fade(total: int, sr: int, tail_s: float, sting: bool) -> np.ndarray:
@@ -146,16 +231,19 @@ def _fade(total: int, sr: int, tail_s: float, sting: bool) -> np.ndarray:
     return shape.astype(F32)
 
 
-def _vinyl(dry: np.ndarray, sr: int, rng: np.random.Generator) -> None:
-    """Lo-fi texture: sparse clicks and a quiet, dark hiss."""
-    n = dry.shape[1]
+def _vinyl(dry: np.ndarray, sr: int, rng: np.random.Generator, period: int | None = None) -> None:
+    """Lo-fi texture: sparse clicks and a quiet, dark hiss (repeating every ``period`` samples
+    in a loop)."""
+    n = period or dry.shape[1]
     hiss = rng.standard_normal(n).astype(F32)
     hiss = np.convolve(hiss, np.ones(8, F32) / 8, mode="same") * F32(0.0025)
     pos = rng.integers(0, n - 2, int(rng.poisson(2.5 * n / sr)))
     amp = rng.uniform(-0.04, 0.04, len(pos)).astype(F32)
     hiss[pos] += amp
     hiss[pos + 1] += amp * F32(0.5)
-    dry += hiss[None, :]
+    for start in range(0, dry.shape[1], n):
+        seg = dry[:, start:start + n]
+        seg += hiss[None, :seg.shape[1]]
 
 
 def write_wav(path: str | Path, comp: Composition) -> None:

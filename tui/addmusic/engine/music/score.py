@@ -62,10 +62,12 @@ class Score:
         self.body_end = 0.0
         self.motifs: dict[str, Motif] = {}
         self.dynamics = 1.0  # the current bar's level from the energy curve
+        self.bar_starts: list[float] = []  # seconds; bars may differ in length (sections on given times)
 
     # -------------------------------------------------------------- timing and adding
     def when(self, bar: int, s: float) -> float:
-        t = bar * 4 * self.beat + s * self.step
+        start = self.bar_starts[bar] if bar < len(self.bar_starts) else bar * 4 * self.beat
+        t = start + s * self.step
         if int(s) % 2 == 1:
             t += (self.r.swing - 0.5) * 2 * self.step
         return t
