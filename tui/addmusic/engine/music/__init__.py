@@ -21,19 +21,17 @@ import numpy as np
 from addmusic.engine.beatsync import plan_sections
 from addmusic.engine.styles import DEFAULT_STYLE, LABELS
 
-from . import loudness, mix
 from .arrange import STING_BELOW_S, build_bars, layout_on_times, loop_layout, plan_length
+from .mixdown import CEILING_DBTP, TARGET_LUFS, mix_down, one_period, ring_out_fade
 from .recipes import RECIPES, Recipe
 from .score import ROLES, Score
 
 STYLES: dict[str, Recipe] = RECIPES
 ENERGIES = ("calm", "normal", "high", "build")
-TARGET_LUFS = -14.0
 MIN_TAIL_S = 1.5  # the final chord's shortest ring-out when it moves onto a late section time
-CEILING_DBTP = -1.0
 F32 = np.float32
 
-__all__ = ["STYLES", "Composition", "compose", "peaks", "style_label", "write_wav"]
+__all__ = ["CEILING_DBTP", "STYLES", "TARGET_LUFS", "Composition", "compose", "peaks", "style_label", "write_wav"]
 
 
 @dataclass
@@ -146,25 +144,10 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
         score.ending(tail_s, sting)
         sections.append((round(score.body_end, 4), "ending"))
         length, events = total, score.events
-    ir = mix.reverb_ir(recipe.reverb_s, sr, np.random.default_rng(rng.integers(2**32)))
-    events.sort(key=lambda ev: ev.onset)
-    dry, send = mix.render(events, length)
-    del events
-    if recipe.texture == "vinyl":
-        _vinyl(dry, sr, np.random.default_rng(rng.integers(2**32)), total if loop else None)
-    mix.add_reverb(dry, send, ir, recipe.wet * 2.5)
-    del send
-    power = mix.tone_and_power(dry, sr, recipe.presence_db, recipe.low_db)
-    comp_gain = mix.bus_compress(dry, sr)
-    np.square(comp_gain, out=comp_gain)
-    power *= comp_gain
-    del comp_gain
-    fade = None if loop else _fade(total, sr, tail_s, sting)
-    power_ref = [power]
-    del power  # master drops it before its last pass: a long piece needs every megabyte
-    block_power = mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade)
+    dry, block_power, _, _ = mix_down(events, length, recipe, sr, rng, total if loop else None,
+                                       None if loop else ring_out_fade(total, sr, tail_s, sting))
     if loop:
-        dry, block_power = _one_period(dry, total, sr)
+        dry, block_power = one_period(dry, total, sr)
     beats = [round(i * beat, 6) for i in range(body_beats + (0 if loop else 1))]
     downbeats = [round(t, 6) for t in score.bar_starts]
     return Composition(
@@ -200,50 +183,6 @@ def _plan_on_times(cuts: list[float], duration: float, recipe: Recipe, bpm: floa
     accents = [round(a, 4) for a in plan.accents if a < beats_total * beat]
     accents += [round(round(c / beat) * beat, 4) for c in cuts if c >= body - 1e-6 and round(c / beat) < beats_total]
     return plan.tempo, sum(bar_beats), layout, bar_beats, accents
-
-
-def _one_period(x: np.ndarray, total: int, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """The middle period of a loop's mix, levelled to the target on its own (one gain: it
-    stays seamless), lowered only, or raised as far as its true peak allows."""
-    period = np.ascontiguousarray(x[:, total:2 * total])
-    del x
-    power = loudness.k_weighted_power(period.T, sr)
-    gain_db = TARGET_LUFS - loudness.integrated(power, sr)
-    room_db = CEILING_DBTP - 20.0 * np.log10(max(loudness.true_peak(period.T), 1e-9))
-    gain_db = min(gain_db, room_db - 0.05)
-    period *= F32(10.0 ** (gain_db / 20.0))
-    power *= F32(10.0 ** (gain_db / 10.0))
-    return period, mix._blocks(power, sr)
-
-
-def _fade(total: int, sr: int, tail_s: float, sting: bool) -> np.ndarray:
-    """The ring-out's fade: the chord decays on its own, this makes the last half second at
-    least 40 dB down and the final sample exactly zero."""
-    n = min(total, max(2, int(tail_s * sr)))
-    t = np.linspace(0.0, 1.0, n, dtype=np.float64)
-    if sting:
-        shape = np.cos(t * np.pi / 2) ** 2
-    else:
-        end_quiet = max(0.0, 1.0 - 0.5 / max(tail_s, 0.5))  # where the last 0.5 s begins
-        shape = np.where(t < end_quiet, 10.0 ** (-45.0 / 20.0 * t / max(end_quiet, 1e-6)), 0.0056)
-        shape *= np.cos(t * np.pi / 2)
-    shape[-1] = 0.0
-    return shape.astype(F32)
-
-
-def _vinyl(dry: np.ndarray, sr: int, rng: np.random.Generator, period: int | None = None) -> None:
-    """Lo-fi texture: sparse clicks and a quiet, dark hiss (repeating every ``period`` samples
-    in a loop)."""
-    n = period or dry.shape[1]
-    hiss = rng.standard_normal(n).astype(F32)
-    hiss = np.convolve(hiss, np.ones(8, F32) / 8, mode="same") * F32(0.0025)
-    pos = rng.integers(0, n - 2, int(rng.poisson(2.5 * n / sr)))
-    amp = rng.uniform(-0.04, 0.04, len(pos)).astype(F32)
-    hiss[pos] += amp
-    hiss[pos + 1] += amp * F32(0.5)
-    for start in range(0, dry.shape[1], n):
-        seg = dry[:, start:start + n]
-        seg += hiss[None, :seg.shape[1]]
 
 
 def write_wav(path: str | Path, comp: Composition) -> None:
