@@ -74,3 +74,34 @@ def test_a_track_is_not_a_loop() -> None:
     inside = [_hf_share(x[i:i + 2 * w]) for i in range(0, len(x) - 2 * w, w)]
     joined = np.concatenate([x[-w:], x[:w]])
     assert _hf_share(joined) > np.percentile(inside, 95) or np.abs(x[:w]).max() > 10 * np.abs(x[-w:]).max()
+
+
+def test_a_long_piece_is_a_repeated_cycle_with_seamless_joins(tmp_path) -> None:
+    import re
+    import subprocess
+
+    import imageio_ffmpeg
+
+    from addmusic.engine.music import long, write_wav
+
+    seconds = 400
+    comp = compose(seconds, "cinematic", seed=1)
+    assert isinstance(comp.samples, long.Long)  # never whole in memory
+    assert len(comp.samples) == seconds * SR
+    parts = [x for x, _ in comp.samples.parts]
+    assert sum(len(x) * times for x, times in comp.samples.parts) == seconds * SR
+    assert max(len(x) for x in parts) < 60 * SR  # what is held is a minute or so, whatever the length
+    cycle = comp.samples.parts[1][0].astype(np.float64)
+    steps = np.abs(np.diff(cycle, axis=0)).max(axis=1)
+    joins = [np.abs(b[0].astype(np.float64) - a[-1]).max() for a, b in zip(parts[:-1], parts[1:], strict=True)]
+    joins.append(np.abs(cycle[0] - cycle[-1]).max())  # the cycle into itself
+    assert max(joins) <= np.percentile(steps, 99), joins
+    assert parts[-1][-1].tolist() == [0.0, 0.0]  # it still ends on its ring-out, at the last sample
+    assert [kind for _, kind in comp.sections[-2:]] == ["final", "ending"]
+    assert comp.beats[-1] <= seconds and len(comp.beats) > seconds * comp.tempo / 60 * 0.9
+    path = tmp_path / "long.wav"
+    write_wav(path, comp)
+    log = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af",
+                          "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True).stderr
+    assert float(re.findall(r"I:\s+(-?[\d.]+) LUFS", log)[-1]) == pytest.approx(-14.0, abs=0.5)
+    assert float(re.findall(r"Peak:\s+(-?[\d.]+) dBFS", log)[-1]) <= -1.0

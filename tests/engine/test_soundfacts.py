@@ -82,7 +82,7 @@ def test_facts_fed_in_pieces_equal_facts_of_the_whole() -> None:
 
 def test_a_composed_piece_brings_its_facts() -> None:
     comp = compose(20, "upbeat", seed=2)
-    facts = soundfacts.of_music(comp.block_power, comp.samples)
+    facts = soundfacts.of_music(comp.block_power, comp.chunks())
     assert loudness.gated(facts.power) == pytest.approx(loudness.lufs(comp.samples, 48000), abs=0.05)
     assert facts.peak.max() == pytest.approx(np.abs(comp.samples).max(), rel=1e-6)
 

@@ -92,7 +92,7 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
                 os.replace(wav_part, cached_wav)
                 if comp.block_power is not None:  # the export predicts its loudness from these
                     with contextlib.suppress(OSError):
-                        soundfacts.save(cached_wav, soundfacts.of_music(comp.block_power, comp.samples))
+                        soundfacts.save(cached_wav, soundfacts.of_music(comp.block_power, comp.chunks()))
                 info = {"tempo": round(comp.tempo, 1), "beats": [round(b, 3) for b in comp.beats],
                         "wf": peaks(comp.samples, 120)}
                 meta_part = cached_meta.with_name(f"{key}.{part}.part.json")

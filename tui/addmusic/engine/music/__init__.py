@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import wave
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy as np
 from addmusic.engine.beatsync import plan_sections
 from addmusic.engine.styles import DEFAULT_STYLE, LABELS
 
+from . import long
 from .arrange import STING_BELOW_S, build_bars, layout_on_times, loop_layout, plan_length
 from .mixdown import CEILING_DBTP, TARGET_LUFS, mix_down, one_period, ring_out_fade
 from .recipes import RECIPES, Recipe
@@ -38,7 +40,9 @@ __all__ = ["CEILING_DBTP", "STYLES", "TARGET_LUFS", "Composition", "compose", "p
 class Composition:
     """Rendered music plus what the renderer needs to sync to it."""
 
-    samples: np.ndarray  # (n, 2) float32, mastered (a column-major view: index it, do not assume C order)
+    # (n, 2) float32, mastered (a column-major view: index it, do not assume C order); a piece
+    # longer than long.LONG_S is never whole in memory: read it with chunks()
+    samples: np.ndarray | long.Long
     sample_rate: int
     tempo: float  # bpm
     beats: list[float]  # every beat of the body, then the final chord's onset (seconds)
@@ -56,6 +60,13 @@ class Composition:
     @property
     def duration(self) -> float:
         return len(self.samples) / self.sample_rate
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        """The samples in order, in pieces of at most a few minutes."""
+        if isinstance(self.samples, long.Long):
+            yield from self.samples.chunks()
+        else:
+            yield self.samples
 
 
 _NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -99,6 +110,13 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     tempo, body_beats = plan_length(total / sr, recipe, rng, bpm)
     sting = total / sr < STING_BELOW_S and not loop
     key_root = int(rng.choice(recipe.roots))
+    if not loop and total / sr > long.LONG_S:  # bounded memory: a cycle repeated, then the ending
+        parts = long.compose_long(total, sr, recipe, key_root, levels, rng, bpm, tempo, energy)
+        return Composition(
+            samples=parts["samples"], sample_rate=sr, tempo=round(parts["tempo"], 3), beats=parts["beats"],
+            downbeats=parts["downbeats"], sections=parts["sections"], hits=parts["hits"], style=recipe.key,
+            key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
+            bar_energy=parts["bar_energy"], block_power=parts["block_power"])
     accents: list[float] = []
     cut_times = sorted(float(t) for t in (section_times or []) if 0 < float(t) < total / sr)
     if loop:
@@ -187,21 +205,23 @@ def _plan_on_times(cuts: list[float], duration: float, recipe: Recipe, bpm: floa
 
 def write_wav(path: str | Path, comp: Composition) -> None:
     """Write 16-bit PCM stereo with the standard library (ffmpeg reads it without surprises)."""
-    data = comp.samples
     with wave.open(str(path), "wb") as w:
         w.setnchannels(2)
         w.setsampwidth(2)
         w.setframerate(comp.sample_rate)
         step = 1 << 20
-        for s in range(0, len(data), step):
-            block = np.clip(data[s:s + step], -1.0, 1.0) * 32767.0
-            w.writeframes(np.round(block).astype("<i2").tobytes())
+        for data in comp.chunks():  # a long piece is written as it is read: never whole in memory
+            for s in range(0, len(data), step):
+                block = np.clip(data[s:s + step], -1.0, 1.0) * 32767.0
+                w.writeframes(np.round(block).astype("<i2").tobytes())
 
 
-def peaks(samples: np.ndarray, n: int = 120) -> list[int]:
+def peaks(samples: np.ndarray | long.Long, n: int = 120) -> list[int]:
     """``n`` waveform bars, each the max absolute sample in its bucket as 0-100 % of full scale."""
     if n <= 0:
         return []
+    if isinstance(samples, long.Long):
+        return _long_peaks(samples, n)
     x = np.asarray(samples)
     if x.ndim == 1:
         x = x[:, None]
@@ -214,4 +234,22 @@ def peaks(samples: np.ndarray, n: int = 120) -> list[int]:
         col = x[:, c]
         level = np.maximum(level, np.maximum.reduceat(col, edges))
         level = np.maximum(level, -np.minimum.reduceat(col, edges))
+    return [int(v) for v in np.clip(np.round(level * 100.0), 0, 100)]
+
+
+def _long_peaks(samples: long.Long, n: int) -> list[int]:
+    total = len(samples)
+    edges = np.linspace(0, total, n + 1).astype(np.int64)
+    level = np.zeros(n)
+    at = 0
+    for x in samples.chunks():
+        lo, hi = at, at + len(x)
+        first = max(0, int(np.searchsorted(edges, lo, side="right")) - 1)
+        for b in range(first, n):
+            s, e = max(edges[b], lo), min(edges[b + 1], hi)
+            if s >= hi:
+                break
+            if e > s:
+                level[b] = max(level[b], float(np.abs(x[s - lo:e - lo]).max()))
+        at = hi
     return [int(v) for v in np.clip(np.round(level * 100.0), 0, 100)]

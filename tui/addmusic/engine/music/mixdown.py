@@ -16,7 +16,7 @@ F32 = np.float32
 
 def mix_down(events: list, length: int, recipe: Recipe, sr: int, rng: np.random.Generator, period: int | None,
               fade: np.ndarray | None, threshold: float | None = None, gain_db: float | None = None,
-              ) -> tuple[np.ndarray, np.ndarray, float, float]:
+              phase: int = 0) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Events to a mastered (2, length) bus: reverb, tone, bus compressor, master (``threshold``
     and ``gain_db`` given when a piece is mixed in parts). Also the 100 ms block powers, and
     the threshold and gain used."""
@@ -25,7 +25,7 @@ def mix_down(events: list, length: int, recipe: Recipe, sr: int, rng: np.random.
     dry, send = mix.render(events, length)
     events.clear()  # the notes' memory goes with them
     if recipe.texture == "vinyl":
-        _vinyl(dry, sr, np.random.default_rng(rng.integers(2**32)), period)
+        _vinyl(dry, sr, np.random.default_rng(rng.integers(2**32)), period, phase)
     mix.add_reverb(dry, send, ir, recipe.wet * 2.5)
     del send
     power = mix.tone_and_power(dry, sr, recipe.presence_db, recipe.low_db)
@@ -68,9 +68,9 @@ def ring_out_fade(total: int, sr: int, tail_s: float, sting: bool) -> np.ndarray
     return shape.astype(F32)
 
 
-def _vinyl(dry: np.ndarray, sr: int, rng: np.random.Generator, period: int | None = None) -> None:
+def _vinyl(dry: np.ndarray, sr: int, rng: np.random.Generator, period: int | None = None, phase: int = 0) -> None:
     """Lo-fi texture: sparse clicks and a quiet, dark hiss (repeating every ``period`` samples
-    in a loop)."""
+    in a loop; ``dry`` starts ``phase`` samples into that period)."""
     n = period or dry.shape[1]
     hiss = rng.standard_normal(n).astype(F32)
     hiss = np.convolve(hiss, np.ones(8, F32) / 8, mode="same") * F32(0.0025)
@@ -78,6 +78,8 @@ def _vinyl(dry: np.ndarray, sr: int, rng: np.random.Generator, period: int | Non
     amp = rng.uniform(-0.04, 0.04, len(pos)).astype(F32)
     hiss[pos] += amp
     hiss[pos + 1] += amp * F32(0.5)
+    if phase:
+        hiss = np.roll(hiss, -(phase % n))
     for start in range(0, dry.shape[1], n):
         seg = dry[:, start:start + n]
         seg += hiss[None, :seg.shape[1]]

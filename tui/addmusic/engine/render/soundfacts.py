@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -157,16 +158,20 @@ def from_samples(x: np.ndarray, preroll: np.ndarray | None = None, gate_start: f
     return facts
 
 
-def of_music(block_power: np.ndarray, samples: np.ndarray) -> Facts:
+def of_music(block_power: np.ndarray, chunks: Iterable[np.ndarray]) -> Facts:
     """Facts of a composed piece from what the composer measured while mastering it (no second
-    look at the samples but their peaks; music is never a ducking gate's sidechain)."""
+    look at the samples but their peaks, read in ``chunks``; music is never a ducking gate's
+    sidechain)."""
     nb = len(block_power)
     peak = np.zeros(nb, np.float32)
-    for r in range(0, nb, 600):  # a minute at a time: no full-length temporary
-        part = np.abs(np.asarray(samples[r * BLOCK:(r + 600) * BLOCK], np.float32)).max(axis=1)
-        full = np.zeros(-(-len(part) // BLOCK) * BLOCK, np.float32)
-        full[:len(part)] = part
-        peak[r:r + len(full) // BLOCK] = full.reshape(-1, BLOCK).max(axis=1)
+    at = 0
+    for chunk in chunks:
+        for s in range(0, len(chunk), 60 * RATE):  # a minute at a time: no full-length temporary
+            part = np.abs(np.asarray(chunk[s:s + 60 * RATE], np.float32)).max(axis=1)
+            blocks = (at + np.arange(len(part))) // BLOCK
+            starts = np.flatnonzero(np.diff(blocks, prepend=-1))  # where each block begins in this part
+            np.maximum.at(peak, np.minimum(blocks[starts], nb - 1), np.maximum.reduceat(part, starts))
+            at += len(part)
     return Facts(np.asarray(block_power, np.float32), np.zeros(nb * 10, np.float32), peak)
 
 
