@@ -1,6 +1,6 @@
 """Long pieces in bounded memory: a few minutes are composed and mixed, the rest is repetition.
 
-A piece longer than ``LONG_S`` is a cycle of whole bars (main and lift sections, ``period``
+A piece longer than ``LONG_S`` (100 s) is a cycle of whole bars (main and lift sections, ``period``
 long) played over and over, then a final section and the ending. Only three stretches are ever
 mixed: the cycle twice in a row (the first time it starts from silence; the second time it has
 heard the first one's tails, exactly as every later repeat has), and the ending, mixed after the
@@ -16,12 +16,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from . import loudness
 from .arrange import build_bars, loop_layout
-from .mixdown import mix_down, ring_out_fade
+from .mixdown import CEILING_DBTP, TARGET_LUFS, mix_down, ring_out_fade
 from .recipes import Recipe
 from .score import Score
 
-LONG_S = 180.0  # longer pieces are built from a repeated cycle
+LONG_S = 100.0  # longer pieces are built from a repeated cycle (a whole mix of more passes 400 MB)
 CYCLE_S = 40.0  # the cycle's longest length
 WARM_BARS = 4  # bars of the cycle mixed before the ending, for their tails
 TAIL_S = 4.0  # the final chord's ring-out
@@ -115,6 +116,19 @@ def compose_long(total: int, sr: int, recipe: Recipe, key_root: int, levels: dic
     ending = np.ascontiguousarray(mixed[:, warm_n - XFADE:].T)
     del mixed
 
+    # the master's gain came from the cycle's mix; the whole piece (its final, its share of each
+    # part) is levelled with one gain on every part, which keeps every join as it is
+    block_power = _tiled(power_a, power_e, cycle_n, repeats, warm_n, total, sr)
+    correction = TARGET_LUFS - loudness.gated(block_power)
+    if correction > 0:  # raised only as far as the true peak allows
+        top = max(loudness.true_peak(x) for x in (cold, warm, last, ending))
+        correction = min(correction, CEILING_DBTP - 20.0 * np.log10(max(top, 1e-9)) - 0.05)
+    scale = np.float32(10.0 ** (correction / 20.0))
+    for x in (cold, warm, ending):
+        x *= scale
+    last = last * scale
+    block_power *= scale * scale
+
     beat = bar / 4
     n_beats = 4 * ((repeats + 1) * n_cycle + n_final)
     sections: list[tuple[float, str]] = []
@@ -136,7 +150,7 @@ def compose_long(total: int, sr: int, recipe: Recipe, key_root: int, levels: dic
         "sections": sections, "hits": sorted(set(hits)),
         "bar_energy": [round(b.energy, 3) for b in bars[:n_cycle]] * (repeats + 1)
         + [round(b.energy, 3) for b in bars[n_cycle:]],
-        "block_power": _tiled(power_a, power_e, cycle_n, repeats, warm_n, total, sr),
+        "block_power": block_power,
     }
 
 
