@@ -105,3 +105,25 @@ def test_a_long_piece_is_a_repeated_cycle_with_seamless_joins(tmp_path) -> None:
                           "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True).stderr
     assert float(re.findall(r"I:\s+(-?[\d.]+) LUFS", log)[-1]) == pytest.approx(-14.0, abs=0.5)
     assert float(re.findall(r"Peak:\s+(-?[\d.]+) dBFS", log)[-1]) <= -1.0
+
+
+@pytest.mark.parametrize("style", ["lofi", "rock"])
+def test_stems_add_up_to_the_mix(style) -> None:
+    stems: dict[str, np.ndarray] = {}
+    comp = compose(20, style, seed=3, stems=lambda role, x: stems.__setitem__(role, x.copy()))
+    plain = compose(20, style, seed=3)
+    assert np.array_equal(comp.samples, plain.samples)  # keeping stems does not change the mix
+    assert {"drums", "bass", "harmony", "melody"} <= set(stems)
+    assert ("texture" in stems) == (style == "lofi")
+    total = sum(stems.values())
+    assert np.abs(total - comp.samples).max() < 2e-3  # float rounding and the reverb's FFT only
+    for role, x in stems.items():
+        assert x.shape == comp.samples.shape and np.abs(x).max() > 1e-3, role
+    # dropping a layer from the stems is the piece without it (same gains: not a new master)
+    no_drums = total - stems["drums"]
+    assert np.abs(no_drums).max() < np.abs(total).max()
+
+
+def test_stems_are_refused_where_they_are_not_kept() -> None:
+    with pytest.raises(ValueError, match="stems"):
+        compose(8, "lofi", loop=True, stems=lambda role, x: None)

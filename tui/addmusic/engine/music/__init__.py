@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import wave
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -79,7 +79,7 @@ def style_label(style: str) -> str:
 def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 48000,
             bpm: float | None = None, energy: str | None = None,
             layers: dict[str, int] | None = None, section_times: list[float] | None = None,
-            loop: bool = False) -> Composition:
+            loop: bool = False, stems: Callable[[str, np.ndarray], None] | None = None) -> Composition:
     """Compose, mix and master ``duration_s`` seconds in ``style`` (unknown styles: the default).
 
     Deterministic for the same arguments. ``bpm`` is honoured as asked; ``energy`` is one of
@@ -90,7 +90,9 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     ring-out moves the final chord onto it, unless it is in the last 1.5 s (then it is not marked).
     ``loop`` makes a piece that repeats seamlessly: whole beats, no intro, ending or fade, and
     its last sample flows into its first (every note, reverb tail and gain change that crosses
-    the end is heard again at the start).
+    the end is heard again at the start). ``stems`` (tracks up to ``long.LONG_S``) is called with
+    each layer's name and its (n, 2) stem, one at a time; the stems add up to the mix (see
+    mixdown._stems), so the renderer can lower or drop a layer without composing again.
     """
     if not duration_s or duration_s <= 0:
         raise ValueError("duration must be positive")
@@ -110,6 +112,8 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     tempo, body_beats = plan_length(total / sr, recipe, rng, bpm)
     sting = total / sr < STING_BELOW_S and not loop
     key_root = int(rng.choice(recipe.roots))
+    if stems is not None and (loop or total / sr > long.LONG_S):
+        raise ValueError(f"stems are kept for tracks up to {long.LONG_S:.0f} s, not for loops or longer pieces")
     if not loop and total / sr > long.LONG_S:  # bounded memory: a cycle repeated, then the ending
         parts = long.compose_long(total, sr, recipe, key_root, levels, rng, bpm, tempo, energy)
         return Composition(
@@ -163,7 +167,7 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
         sections.append((round(score.body_end, 4), "ending"))
         length, events = total, score.events
     dry, block_power, _, _ = mix_down(events, length, recipe, sr, rng, total if loop else None,
-                                       None if loop else ring_out_fade(total, sr, tail_s, sting))
+                                       None if loop else ring_out_fade(total, sr, tail_s, sting), stems=stems)
     if loop:
         dry, block_power = one_period(dry, total, sr)
     beats = [round(i * beat, 6) for i in range(body_beats + (0 if loop else 1))]

@@ -26,6 +26,7 @@ class Event:
     left: float
     right: float
     send: float
+    role: str = ""  # the layer (stem) it belongs to: drums, bass, harmony, melody
 
 
 @lru_cache(maxsize=1024)
@@ -112,7 +113,7 @@ def _block_gain_to_samples(gain: np.ndarray, blk: int, total: int) -> np.ndarray
     return g[:total].astype(F32)
 
 
-def tone_and_power(x: np.ndarray, sr: int, presence_db: float, low_db: float) -> np.ndarray:
+def tone_and_power(x: np.ndarray, sr: int, presence_db: float, low_db: float, power: bool = True) -> np.ndarray:
     """Master tone in place (zero phase): a broad bell around 3.5 kHz and a shelf under 120 Hz,
     zero above 10 kHz by construction (it never adds fizz). Returns the K-weighted power of the
     result (see loudness.py) from the same spectra: one forward transform serves both."""
@@ -125,7 +126,7 @@ def tone_and_power(x: np.ndarray, sr: int, presence_db: float, low_db: float) ->
     plain = not presence_db and not low_db
     hop = nfft - 2 * overlap
     total = x.shape[1]
-    power = np.zeros(total, F32)
+    k_power = np.zeros(total if power else 0, F32)
     for c in range(2):
         padded = np.concatenate([np.zeros(overlap, F32), x[c], np.zeros(nfft, F32)])
         for s in range(0, total, hop):
@@ -133,9 +134,10 @@ def tone_and_power(x: np.ndarray, sr: int, presence_db: float, low_db: float) ->
             m = min(hop, total - s)
             if not plain:
                 x[c, s:s + m] = np.fft.irfft(spec * h_tone, nfft)[overlap:overlap + m]
-            yk = np.fft.irfft(spec * h_k, nfft)[overlap:overlap + m]
-            power[s:s + m] += np.square(yk, dtype=F32)
-    return power
+            if power:
+                yk = np.fft.irfft(spec * h_k, nfft)[overlap:overlap + m]
+                k_power[s:s + m] += np.square(yk, dtype=F32)
+    return k_power
 
 
 def bus_compress(x: np.ndarray, sr: int, ratio: float = 2.0, knee_db: float = 6.0,
@@ -204,7 +206,8 @@ def limiter_gain(peak: np.ndarray, ceiling: float, sr: int) -> np.ndarray:
 
 
 def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: float, ceiling_dbtp: float,
-           fade: np.ndarray | None, fixed_gain_db: float | None = None) -> tuple[np.ndarray, float]:
+           fade: np.ndarray | None, fixed_gain_db: float | None = None,
+           gain_out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Level ``x`` in place to ``target_lufs`` integrated with true peak under ``ceiling_dbtp``.
 
     ``power_ref`` holds the K-weighted power of ``x`` (in a list, so it can be freed here).
@@ -213,7 +216,8 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
     with it), a few rounds, then checked; ``fixed_gain_db`` skips that (a part of a piece mixed in
     parts gets the gain of the rest). Returns the mastered piece's mean K-weighted power per
     100 ms block (the render predicts the export's loudness from it, render/soundfacts.py) and
-    the gain used before limiting (dB)."""
+    the gain used before limiting (dB). ``gain_out`` (per sample), if given, is multiplied by
+    every gain applied to ``x`` (stems get them too)."""
     ceiling = 10.0 ** ((ceiling_dbtp - 0.15) / 20.0)  # a little margin for the gain ramps
     power = power_ref.pop()
     if fade is not None:
@@ -241,11 +245,15 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
     if fade is not None:
         g[len(g) - len(fade):] *= fade
     x *= g[None, :]
+    if gain_out is not None:
+        gain_out *= g
     del g, peak
     over = loudness.true_peak(x.T, floor=0.85) / (10.0 ** (ceiling_dbtp / 20.0))
     if over > 0.999:  # the ramps let a peak through: trim the whole piece, never clip
         x *= F32(0.999 / over)
         power *= F32((0.999 / over) ** 2)
+        if gain_out is not None:
+            gain_out *= F32(0.999 / over)
     return _blocks(power, sr), gain_db
 
 

@@ -4,6 +4,8 @@ texture, and a loop's one period."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from . import loudness, mix
@@ -15,28 +17,58 @@ F32 = np.float32
 
 
 def mix_down(events: list, length: int, recipe: Recipe, sr: int, rng: np.random.Generator, period: int | None,
-              fade: np.ndarray | None, threshold: float | None = None, gain_db: float | None = None,
-              phase: int = 0) -> tuple[np.ndarray, np.ndarray, float, float]:
+             fade: np.ndarray | None, threshold: float | None = None, gain_db: float | None = None,
+             phase: int = 0, stems: Callable[[str, np.ndarray], None] | None = None,
+             ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Events to a mastered (2, length) bus: reverb, tone, bus compressor, master (``threshold``
     and ``gain_db`` given when a piece is mixed in parts). Also the 100 ms block powers, and
-    the threshold and gain used."""
+    the threshold and gain used. ``stems`` receives each layer's stem, (length, 2), one at a
+    time (see ``_stems``)."""
     ir = mix.reverb_ir(recipe.reverb_s, sr, np.random.default_rng(rng.integers(2**32)))
     events.sort(key=lambda ev: ev.onset)
     dry, send = mix.render(events, length)
-    events.clear()  # the notes' memory goes with them
+    if stems is None:
+        events.clear()  # the notes' memory goes with them
+    texture = None
     if recipe.texture == "vinyl":
-        _vinyl(dry, sr, np.random.default_rng(rng.integers(2**32)), period, phase)
+        texture = np.zeros_like(dry) if stems is not None else dry
+        _vinyl(texture, sr, np.random.default_rng(rng.integers(2**32)), period, phase)
+        if stems is not None:
+            dry += texture
     mix.add_reverb(dry, send, ir, recipe.wet * 2.5)
     del send
     power = mix.tone_and_power(dry, sr, recipe.presence_db, recipe.low_db)
     comp_gain, threshold = mix.bus_compress(dry, sr, threshold=threshold)
+    gains = comp_gain.copy() if stems is not None else None
     np.square(comp_gain, out=comp_gain)
     power *= comp_gain
     del comp_gain
     power_ref = [power]
     del power  # master drops it before its last pass: a long piece needs every megabyte
-    block_power, gain_db = mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade, gain_db)
+    block_power, gain_db = mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade, gain_db, gains)
+    if stems is not None and gains is not None:
+        _stems(events, texture, length, recipe, sr, ir, gains, stems)
+        events.clear()
     return dry, block_power, threshold, gain_db
+
+
+def _stems(events: list, texture: np.ndarray | None, length: int, recipe: Recipe, sr: int, ir: np.ndarray,
+           gains: np.ndarray, sink: Callable[[str, np.ndarray], None]) -> None:
+    """Each layer through the same linear chain (its reverb send, the tone) and the mix's own
+    gains (compressor, master, limiter, fade), one at a time: the stems add up to the mix, and
+    the renderer can lower or drop one without composing again."""
+    roles = sorted({ev.role for ev in events if ev.role})
+    for role in [*roles, *(["texture"] if texture is not None else [])]:
+        if role == "texture":
+            part = texture
+        else:
+            part, send = mix.render([ev for ev in events if ev.role == role], length)
+            mix.add_reverb(part, send, ir, recipe.wet * 2.5)
+            del send
+        mix.tone_and_power(part, sr, recipe.presence_db, recipe.low_db, power=False)
+        part *= gains[None, :]
+        sink(role, part.T)
+        del part
 
 
 def one_period(x: np.ndarray, total: int, sr: int) -> tuple[np.ndarray, np.ndarray]:

@@ -85,13 +85,13 @@ class Score:
         if double:
             # the part twice, a few ms apart on opposite sides: wide, like a double-tracked take
             gl, gr = pan_gains(-0.9 if pan <= 0 else 0.9)
-            self.events.append(Event(onset, wave, g * gl * 0.75, g * gr * 0.75, g * send))
+            self.events.append(Event(onset, wave, g * gl * 0.75, g * gr * 0.75, g * send, role))
             delay = int(self.sr * (0.011 + 0.006 * self.rng.random()))
             gl, gr = pan_gains(0.9 if pan <= 0 else -0.9)
-            self.events.append(Event(onset + delay, wave, g * gl * 0.65, g * gr * 0.65, 0.0))
+            self.events.append(Event(onset + delay, wave, g * gl * 0.65, g * gr * 0.65, 0.0, role))
         else:
             gl, gr = pan_gains(pan)
-            self.events.append(Event(onset, wave, g * gl, g * gr, g * send))
+            self.events.append(Event(onset, wave, g * gl, g * gr, g * send, role))
 
     def velocity(self, bar: Bar, accent: bool) -> float:
         v = 64 + 48 * bar.energy + (10 if accent else 0) + float(self.rng.normal(0.0, 5.0))
