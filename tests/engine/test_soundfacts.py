@@ -121,3 +121,28 @@ def test_unknown_inputs_fall_back_to_measuring_first(inputs, tmp_path, monkeypat
     log = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(plan.output), "-af", "ebur128",
                           "-f", "null", "-"], capture_output=True, text=True).stderr
     assert float(re.findall(r"I:\s+(-?[\d.]+) LUFS", log)[-1]) == pytest.approx(-14, abs=0.5)
+
+
+async def test_a_cancelled_export_stops_the_measurement_it_started(inputs, tmp_path, monkeypatch) -> None:
+    started: list[asyncio.subprocess.Process] = []
+    real_exec = asyncio.create_subprocess_exec
+
+    async def spy(*args, **kw):  # type: ignore[no-untyped-def]
+        proc = await real_exec(*args, **kw)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
+    monkeypatch.setattr(soundfacts, "load", lambda path: None)
+    slow = tmp_path / "slow.wav"  # ten minutes of sound: its measurement is still running when cancelled
+    _ffmpeg("-f", "lavfi", "-i", "anoisesrc=r=48000:d=600", "-ac", "2", str(slow))
+    task = asyncio.ensure_future(render_run._measure(slow, FFMPEG))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if started:
+            break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert started and all(proc.returncode is not None for proc in started)
+    assert slow not in render_run._measuring

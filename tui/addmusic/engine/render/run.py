@@ -265,17 +265,28 @@ async def remember_facts(path: Path, ffmpeg: str | None = None) -> None:
         log.warning("the sound of %s could not be measured ahead", path, exc_info=True)
 
 
-_measuring: dict[Path, asyncio.Future[soundfacts.Facts | None]] = {}
+_measuring: dict[Path, tuple[asyncio.Future[soundfacts.Facts | None], list[int]]] = {}
 
 
 async def _measure(path: Path, ffmpeg: str) -> soundfacts.Facts | None:
-    """One measurement per file at a time: an export waits for the one its upload started."""
-    running = _measuring.get(path)
-    if running is None:
-        running = asyncio.ensure_future(_measure_now(path, ffmpeg))
-        _measuring[path] = running
-        running.add_done_callback(lambda _f: _measuring.pop(path, None))
-    return await asyncio.shield(running)
+    """One measurement per file at a time: an export waits for the one its upload started. It
+    stops (ffmpeg too) when everyone waiting for it was cancelled."""
+    if path not in _measuring:
+        future = asyncio.ensure_future(_measure_now(path, ffmpeg))
+        _measuring[path] = (future, [0])
+        future.add_done_callback(lambda _f: _measuring.pop(path, None))
+    running, waiting = _measuring[path]
+    waiting[0] += 1
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        if waiting[0] == 1 and not running.done():  # nobody else waits for it
+            running.cancel()
+            with contextlib.suppress(BaseException):
+                await running  # its ffmpeg is stopped before the render says it is
+        raise
+    finally:
+        waiting[0] -= 1
 
 
 async def _measure_now(path: Path, ffmpeg: str) -> soundfacts.Facts | None:
