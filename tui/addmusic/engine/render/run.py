@@ -301,11 +301,16 @@ async def _measure_now(path: Path, ffmpeg: str) -> soundfacts.Facts | None:
         while chunk := await proc.stdout.read(1 << 22):
             await asyncio.to_thread(builder.feed, chunk)  # numpy work off the event loop
 
+    # as in _run_step: the pipes are read to their end even when cancelled, or proc.wait() hangs
+    readers = asyncio.gather(read_sound(), _lines(proc.stderr, lambda line: None))
     try:
-        await asyncio.gather(read_sound(), _lines(proc.stderr, lambda line: None))
+        await asyncio.shield(readers)
         await proc.wait()
-    except BaseException:
-        await _stop(proc)
+    except asyncio.CancelledError:
+        stopper = asyncio.ensure_future(_stop_draining(proc, readers))
+        while not stopper.done():  # a second cancel must not leave ffmpeg running
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(stopper)
         raise
     if proc.returncode != 0:
         return None
