@@ -31,6 +31,7 @@ from .encoder import FULL_CRF, FULL_PRESET, encoder_threads, x264_args
 from .graph import FILL_MODES, SAMPLE_RATE, even, rate, seconds, title_colour, title_filter
 from .smart import MAX_SMART_SHARE, SmartError, Stretch, free_parameter_set_id, share_encoded, split
 from .song import SongError, SongFit, plan_song
+from .soundfacts import Layer
 from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class RenderPlan:
     text_files: list[Path] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
     songs: list[SongFit] = field(default_factory=list)  # the user's songs to fit before the mix
+    sound_layers: list[Layer] = field(default_factory=list)  # what the mix places, for soundfacts.predict
 
     @property
     def reencode_video(self) -> bool:
@@ -239,12 +241,12 @@ def build_plan(
     fps = min(60.0, moving[0].fps) if moving else DEFAULT_FPS
 
     crossfade = reel.crossfade_ms(draft.meta) > 0
-    mix_step, temp = _mix_step(videos, media, musics, music_sources, end_ms, workdir, crossfade)
+    mix_step, temp, layers = _mix_step(videos, media, musics, music_sources, end_ms, workdir, crossfade)
     master = workdir / "sound.m4a"
     temp += [master]
     plan = RenderPlan(mode="encode", reason="", mix=mix_step, master=master,
                       loudness=_loudness_target(draft.meta), video=[], output=output, duration_ms=end_ms,
-                      temp_files=temp, songs=songs)
+                      temp_files=temp, songs=songs, sound_layers=layers)
 
     full_steps, text_files = _encode_steps(videos, media, titles, frame, fps, fill, quality, end_ms,
                                            font, workdir, crossfade)
@@ -395,33 +397,53 @@ def _stretches(pieces: list[reel.Piece], sources: list[StreamFacts], titles: lis
 
 def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[Segment],
               music_sources: list[Path], end_ms: int, workdir: Path, crossfade: bool = False
-              ) -> tuple[Step, list[Path]]:
-    """The sound of every piece at its level, joined in timeline order (reel.py), under the music."""
+              ) -> tuple[Step, list[Path], list[Layer]]:
+    """The sound of every piece at its level, joined in timeline order (reel.py), under the music;
+    and the layers it places, for the loudness prediction (soundfacts.py)."""
     inputs: list[list[str]] = []
+    layers: list[Layer] = []
     chains: list[str] = []
     pieces = reel.pieces(videos, media, end_ms, crossfade) if videos else []
     clip = None
     if reel.has_clip_sound(pieces):
         inputs, chains, clip = reel.audio_graph(pieces, 0)
+        for piece in pieces:  # a crossfade's two halves are counted whole: the meter corrects it
+            seg, info = piece.segment, piece.info
+            if seg is not None and info is not None and info.has_audio and reel.clip_gain(seg) > 0:
+                layers.append(Layer(info.path, piece.start, seg.source_in if info.kind != "image" else 0,
+                                    piece.duration, reel.clip_gain(seg), is_clip=True))
     music_inputs: list[tuple[str, Segment]] = []
     for seg, path in zip(musics, music_sources, strict=True):
         music_inputs.append((f"[{len(inputs)}:a:0]", seg))
         inputs.append(["-i", str(path)])
+        layers.append(Layer(Path(path), seg.start, seg.source_in, seg.duration,
+                            (100 if seg.volume is None else seg.volume) / 100, seg.fade_in, seg.fade_out,
+                            sound.duck_depth(seg) if seg.duck else None))
     mix_chains, label = sound.mix_graph(clip, music_inputs, end_ms)
     wav = workdir / "sound_mix.wav"
     step = Step("mix", inputs, ";".join(chains + mix_chains), ["-map", label],
                 ["-c:a", "pcm_f32le", "-f", "wav"], wav, weight=end_ms / 1000 / MIX_SPEED + 0.2,
                 duration_ms=end_ms, log_level="info")
-    return step, [wav]
+    return step, [wav], layers
+
+
+_AAC = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-ac", "2"]
 
 
 def master_step(plan: RenderPlan, gain_db: float, limit: bool) -> Step:
     """The second sound run, once the mix is measured."""
     return Step("master", [["-i", str(plan.mix.output)]], "", ["-af", sound.master_filter(gain_db, limit)],
                 # the "fast" coder is ffmpeg's advice for high bit rates; ~0.5 s less per minute
-                ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-ac", "2",
-                 "-t", seconds(plan.duration_ms), "-f", "mp4"],
+                _AAC + ["-t", seconds(plan.duration_ms), "-f", "mp4"],
                 plan.master, weight=plan.duration_ms / 1000 / MASTER_SPEED, duration_ms=plan.duration_ms)
+
+
+def one_pass_step(plan: RenderPlan, gain_db: float) -> Step:
+    """Mix, master, measure and encode in one run, when the gain is known beforehand."""
+    return Step("master", plan.mix.inputs, sound.mastered_graph(plan.mix.filter_complex, gain_db),
+                plan.mix.maps, _AAC + ["-t", seconds(plan.duration_ms), "-f", "mp4"], plan.master,
+                weight=plan.mix.weight + plan.duration_ms / 1000 / MASTER_SPEED, duration_ms=plan.duration_ms,
+                log_level="info")
 
 
 def check_step(plan: RenderPlan, gain_db: float) -> Step:
