@@ -255,8 +255,9 @@ def test_stills_of_every_format_show_for_their_length_and_one_zooms(clips, tmp_p
             print(f"\nzoom: the white square grows {ratio:.3f}x over the still (1.08^2 = 1.166 asked)")
             assert 1.12 < ratio < 1.22
         else:
-            # a still stays still (up to the encoder's own noise)
-            assert np.abs(first - last).mean() < 0.5 and np.abs(first - last).max() <= 8, k
+            # a still stays still (up to the encoder's own noise: ultrafast, the full re-encode's
+            # preset, moves a few pixels of a flat area by up to ~10 levels)
+            assert np.abs(first - last).mean() < 0.5 and np.abs(first - last).max() <= 16, k
 
 
 def test_transparent_pixels_of_a_still_are_black_not_the_colour_they_hide(tmp_path) -> None:

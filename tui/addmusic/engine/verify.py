@@ -90,8 +90,6 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
     ends: dict[str, float] = {}
     keyframes: list[int] = []
     head = 0
-    if video is not None:
-        video.thread_type = "AUTO"  # frame threads: the decode check shares the cores with nothing
     streams = [s for s in (video, audio) if s is not None]
     for packet in container.demux(*streams):
         if packet.size == 0 or packet.pts is None:
