@@ -168,3 +168,22 @@ def test_a_message_not_understood_exits_3_after_doing_the_rest(cli_env: dict[str
     assert "teleport the cat" in result.stderr and "--keep-going" in result.stderr
     assert ", 20%)" in result.stdout  # the understood message was still done
     assert run_cli(cli_env, *args, "--keep-going").returncode == 0
+
+
+def _video_packets(path: Path) -> set[bytes]:
+    with av.open(str(path)) as container:
+        return {bytes(p) for p in container.demux(video=0) if p.size}
+
+
+def test_no_smart_reencodes_the_whole_picture(cli_env: dict[str, str], clip_with_gap: Path, tmp_path: Path) -> None:
+    smart, full = tmp_path / "smart.mp4", tmp_path / "full.mp4"
+    message = 'title "trip" for 1 second at the beginning'
+    assert (done := run_cli(cli_env, "run", clip_with_gap, "-m", message, "-o", smart)).returncode == 0, done.stderr
+    done = run_cli(cli_env, "run", clip_with_gap, "-m", message, "-o", full, "--no-smart")
+    assert done.returncode == 0, done.stderr
+    source = _video_packets(clip_with_gap)
+    # smart: the GOPs after the title are the source's own packets; --no-smart: not one of them
+    assert len(_video_packets(smart) & source) > len(source) // 2
+    assert not _video_packets(full) & source
+    for output in (smart, full):
+        assert video_facts(output)[:3] == video_facts(clip_with_gap)[:3]

@@ -16,6 +16,7 @@ import pytest
 
 from addmusic.engine.media import MediaInfo, probe
 from addmusic.engine.render import FONT, RenderError, RenderPlan, build_plan, run_render
+from addmusic.engine.render.encoder import FULL_PRESET, encoder_threads
 from addmusic.engine.render.plan import master_step
 from addmusic.engine.render.source import X264_PROFILES
 from addmusic.protocol.draft import Draft
@@ -185,7 +186,8 @@ def test_plan_quality_settings(media, music, tmp_path) -> None:
         assert args[args.index("-profile:v") + 1] == X264_PROFILES[high.source.profile]
         assert "bframes=0" in args[args.index("-x264-params") + 1]
     full = _plan(_draft(_video(), _title()), media, music, tmp_path, smart=False).video[0].codec_args
-    assert full[full.index("-preset") + 1] == "veryfast" and full[full.index("-crf") + 1] == "20"
+    assert full[full.index("-preset") + 1] == FULL_PRESET and full[full.index("-crf") + 1] == "20"
+    assert full[full.index("-threads") + 1] == str(encoder_threads())
     assert "-pix_fmt" in full and "yuv420p" in full
     (step,) = preview.video
     assert step.codec_args[step.codec_args.index("-preset") + 1] == "ultrafast"
@@ -330,7 +332,8 @@ def test_clips_stills_and_gaps_are_joined_in_timeline_order(media, music, tmp_pa
     )
     plan, out = _render(draft, media, music, tmp_path)
     assert plan.reencode_video and "concat=n=4" in plan.video[0].filter_complex
-    assert ["-loop", "1"] == plan.video[0].inputs[1][:2]
+    # the still is read once and repeated in the graph (fitted once, not once per frame)
+    assert plan.video[0].inputs[1][:1] == ["-i"] and "loop=loop=29:size=1" in plan.video[0].filter_complex
     assert abs(_duration(out) - 4.0) < 0.1
     with av.open(str(out)) as c:
         assert (c.streams.video[0].width, c.streams.video[0].height) == (640, 360)

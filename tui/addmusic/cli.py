@@ -74,6 +74,9 @@ def build_subparser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
         parser.add_argument("--sample", action="store_true", help="use a generated sample clip as FILE")
         parser.add_argument("--preview", action="store_true", help="export a quick low-resolution preview")
+        parser.add_argument("--no-smart", dest="smart", action="store_false",
+                            help="re-encode the whole picture (default: smart rendering re-encodes only the "
+                                 "stretches a title or a cut changes and copies the rest)")
         parser.add_argument("--keep-going", action="store_true",
                             help=f"exit 0 even when a message was not understood (default: exit {NOT_UNDERSTOOD_EXIT})")
         return parser
@@ -192,7 +195,8 @@ async def cmd_collect(settings: Settings) -> int:
 
 
 async def run_one(client: Any, files: list[Path], messages: list[str], output: Path | None, *,
-                  overwrite: bool, quality: str, reporter: Reporter, out: TextIO, state: dict) -> Path | None:
+                  overwrite: bool, quality: str, reporter: Reporter, out: TextIO, state: dict,
+                  smart: bool = True) -> Path | None:
     """One session: upload, chat, export. Raises ApiError with a sentence for the user."""
     from .client.chat import EditApplied, StillWorking, TextDelta, TurnDone, TurnFailed, chat_turn
     from .client.exports import ExportHandle, export
@@ -235,7 +239,7 @@ async def run_one(client: Any, files: list[Path], messages: list[str], output: P
         return None
     handle = ExportHandle()
     state["export"] = handle
-    path = await export(client, output, quality=quality, overwrite=overwrite, handle=handle,
+    path = await export(client, output, quality=quality, overwrite=overwrite, handle=handle, smart=smart,
                         progress=lambda phase, p: reporter.progress(
                             "Rendering" if phase == "render" else "Downloading", p),
                         queued=lambda ahead: reporter.note(
@@ -275,7 +279,8 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, state: dict) -> 
         for job_files, output in jobs:
             try:
                 path = await run_one(client, job_files, args.message, output, overwrite=args.overwrite,
-                                     quality=quality, reporter=reporter, out=sys.stdout, state=state)
+                                     quality=quality, reporter=reporter, out=sys.stdout, state=state,
+                                     smart=args.smart)
             except ApiError as exc:
                 failures += 1
                 name = f"{job_files[0].name}: " if args.each else ""

@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="another seed, another piece (default 0)")
     parser.add_argument("--bpm", type=float, metavar="B", help="tempo (default: the style's own)")
     parser.add_argument("--energy", choices=("calm", "normal", "high", "build"), help="intensity")
+    parser.add_argument("--loop", action="store_true",
+                        help="a seamless loop: no intro or ending, the last sample flows into the first")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="the .wav to write")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     return parser
@@ -51,7 +53,7 @@ def main(argv: list[str]) -> int:
         return 1
     from .engine.music import compose, write_wav
 
-    comp = compose(args.seconds, args.style, seed=args.seed, bpm=args.bpm, energy=args.energy)
+    comp = compose(args.seconds, args.style, seed=args.seed, bpm=args.bpm, energy=args.energy, loop=args.loop)
     # write beside the target, then rename: an interrupted run never leaves half a file at OUT
     fd, tmp = tempfile.mkstemp(prefix=".addmusic-", suffix=".wav", dir=out.parent)
     os.close(fd)
@@ -61,6 +63,7 @@ def main(argv: list[str]) -> int:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    print(f"Wrote {out}: {LABELS[comp.style]}, {comp.duration:.1f} s, {comp.tempo:g} bpm, {comp.key}.",
+    print(f"Wrote {out}: {LABELS[comp.style]}{' loop' if args.loop else ''}, {comp.duration:.1f} s, "
+          f"{comp.tempo:g} bpm, {comp.key}.",
           file=sys.stderr)
     return 0

@@ -32,9 +32,11 @@ COLLECT_HINT = "`addmusic-tui collect` saves it to {dest}"
 
 async def export(client: ApiClient, dest: Path, *, quality: str = "high", overwrite: bool = False,
                  progress: PhaseProgress | None = None, handle: ExportHandle | None = None,
-                 queued: Callable[[int], None] | None = None, started: Callable[[], None] | None = None) -> Path:
+                 queued: Callable[[int], None] | None = None, started: Callable[[], None] | None = None,
+                 smart: bool = True) -> Path:
     """Render the session's draft and save it at `dest`; `queued(n)` hears "n renders ahead",
-    `started()` that a render heard waiting has begun."""
+    `started()` that a render heard waiting has begun; `smart=False` asks for the whole picture
+    re-encoded (`--no-smart`)."""
     state = await client.state()
     if not state.draft.exportable:
         raise ApiError("Nothing to export yet: upload a clip first.")
@@ -46,7 +48,7 @@ async def export(client: ApiClient, dest: Path, *, quality: str = "high", overwr
     if handle is not None:
         handle.job_id, handle.dest, handle.phase = job_id, dest, "render"
     try:
-        status = await client.submit_render(state.draft, quality, job_id=job_id)
+        status = await client.submit_render(state.draft, quality, job_id=job_id, smart=smart)
     except ConnectionLost as exc:  # never sent twice on its own: it may be running already
         raise ApiError(f"{exc} The export may have started anyway; if it did, "
                        f"{COLLECT_HINT.format(dest=dest)} when it is done.") from None

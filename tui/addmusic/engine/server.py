@@ -9,6 +9,7 @@ import dataclasses
 import json
 import logging
 import os
+import random
 import re
 import shutil
 import sqlite3
@@ -27,7 +28,7 @@ from ..protocol.draft import VIDEO, Draft, Segment, Track
 from ..protocol.errors import BAD_TOKEN, FILE_TOO_LARGE, NO_CREDITS, SESSION_NOT_FOUND, UNSUPPORTED_FILE
 from ..protocol.formats import MAX_UPLOAD_BYTES
 from . import validate
-from .jobs import RenderQueue
+from .jobs import RETRY_FIRST_S, RETRY_MAX_S, RETRY_TOTAL_S, RenderQueue, transient
 from .media import MediaInfo
 from .store import Job, Store, User
 from .turns import TurnResult, run_turn, stream_turn
@@ -81,6 +82,23 @@ class Failure(Exception):
 
 def ok(data: Any) -> JSONResponse:
     return JSONResponse({"code": 0, "message": "ok", "data": data})
+
+
+async def store_retrying(call: Any, what: str) -> Any:
+    """A store call retried while another process holds the database's lock, with backoff and
+    jitter (the render worker's policy, jobs.py); other errors, and a lock held for minutes, raise."""
+    delay, waited = RETRY_FIRST_S, 0.0
+    while True:
+        try:
+            return call()
+        except sqlite3.OperationalError as exc:
+            if not transient(exc) or waited >= RETRY_TOTAL_S:
+                raise
+            log.warning("cannot %s (%s): retrying in %.1f s", what, exc, delay)
+            pause = delay * random.uniform(0.5, 1.0)
+            await asyncio.sleep(pause)
+            waited += pause
+            delay = min(RETRY_MAX_S, delay * 2)
 
 
 def fail(code: int, message: str, status: int = 200) -> JSONResponse:
@@ -186,20 +204,28 @@ class Engine:
             try:
                 if self.config.think_s:
                     await asyncio.sleep(self.config.think_s)
+                history = await store_retrying(lambda: self.store.history(sid), "read the edit history")
                 result = await asyncio.to_thread(
                     run_turn, message, session["state"], session["language"], self.music_dir,
-                    self.store.history(sid), self.media_dir)
-                if result.changed:
-                    self.store.save_state(sid, result.state)
-                for seqs, undone in result.marks:  # the turn's undo/redo, then its own edit
-                    self.store.mark_undone(sid, seqs, undone)
+                    history, self.media_dir)
+
+                def save() -> None:  # one transaction each; a locked one is rolled back whole
+                    if result.changed:
+                        self.store.save_state(sid, result.state)
+                    for seqs, undone in result.marks:  # the turn's undo/redo, then its own edit
+                        self.store.mark_undone(sid, seqs, undone)
+
+                await store_retrying(save, "save the turn's edit")
                 if result.record:
-                    self.store.record_edit(sid, *result.record)
+                    await store_retrying(lambda: self.store.record_edit(sid, *result.record), "record the edit")
                 charged = result.changed
                 return result
             finally:
-                self.store.settle(user.user_id, 1, charge=charged)
-                lock.release()
+                try:  # a locked database delays the settlement; credits are never left frozen
+                    await store_retrying(lambda: self.store.settle(user.user_id, 1, charge=charged),
+                                         "settle the turn's credit")
+                finally:
+                    lock.release()
 
         work = asyncio.ensure_future(finish())
         self.background.add(work)
@@ -254,6 +280,12 @@ class Engine:
             raise Failure(MEDIA_UNUSABLE, str(exc).replace(target.name, item.filename)) from None
         record = {k: v for k, v in dataclasses.asdict(info).items() if k != "path"}
         self.store.add_media(media_id, session["session_id"], target, record)
+        if info.has_audio:  # its loudness, measured now, lets the export master in one run
+            from .render.run import remember_facts
+
+            task = asyncio.ensure_future(remember_facts(target))
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
         state = session["state"]
         draft = Draft.from_json(state.get("draft"))
         listed: dict[str, Any] = {

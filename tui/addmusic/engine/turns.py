@@ -5,9 +5,9 @@ work runs. Every turn that changes the draft becomes one history entry (undo/red
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
-import inspect
 import json
 import logging
 import os
@@ -47,21 +47,12 @@ class TurnResult:
 
 
 # Bumped whenever the composer's output changes, so a cached piece from an older composer is never reused.
-COMPOSER_VERSION = 2
+COMPOSER_VERSION = 3
 
 
 def _cache_key(style: str, seed: int, needed: int, options: dict[str, Any]) -> str:
     raw = json.dumps([COMPOSER_VERSION, style, seed, needed, options], sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
-
-
-def composer_takes_section_times() -> bool:
-    """Whether `compose` can place its sections on given times (the option music2 adds). Checked,
-    not assumed, so following the cuts works before and after that composer lands: without it the
-    music is composed as before (the cut times stay in the cache key) and the reply says so."""
-    from .music import compose
-
-    return "section_times" in inspect.signature(compose).parameters
 
 
 def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
@@ -70,6 +61,7 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
     composition is kept by those and reused (undo, redo and a second session cost nothing).
     Runs in a worker thread (numpy)."""
     from .music import compose, peaks, write_wav
+    from .render import soundfacts
 
     for track in draft.tracks_of(AUDIO):
         for seg in track.segments:
@@ -83,6 +75,8 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
                 # the cut times in the composition's own time, for its sections to land on
                 options["section_times"] = [round((int(c) - seg.start + seg.source_in) / 1000, 3)
                                             for c in seg.extra["cuts"] if seg.start < int(c) < seg.end]
+            if seg.extra.get("loop") is True:
+                options["loop"] = True  # a seamless loop (docs/API.md)
             key = _cache_key(style, seed, needed, options)
             entry = generated.get(seg.src)
             path = music_dir / f"{seg.src}.wav"
@@ -94,8 +88,6 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             if cached_wav.is_file() and cached_meta.is_file():
                 info = json.loads(cached_meta.read_text())
             else:
-                if "section_times" in options and not composer_takes_section_times():
-                    options = {k: v for k, v in options.items() if k != "section_times"}
                 comp = compose(max(needed, 100) / 1000, style, seed=seed, **options)
                 cached_wav.parent.mkdir(parents=True, exist_ok=True)
                 # Turns of other sessions may compose the same key at the same time: each file
@@ -104,7 +96,11 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
                 wav_part = cached_wav.with_name(f"{key}.{part}.part.wav")
                 write_wav(wav_part, comp)
                 os.replace(wav_part, cached_wav)
+                if comp.block_power is not None:  # the export predicts its loudness from these
+                    with contextlib.suppress(OSError):
+                        soundfacts.save(cached_wav, soundfacts.of_music(comp.block_power, comp.chunks()))
                 info = {"tempo": round(comp.tempo, 1), "beats": [round(b, 3) for b in comp.beats],
+                        "sections": [round(t, 3) for t, _name in comp.sections],
                         "wf": peaks(comp.samples, 120)}
                 meta_part = cached_meta.with_name(f"{key}.{part}.part.json")
                 meta_part.write_text(json.dumps(info))
@@ -113,6 +109,7 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             path.unlink(missing_ok=True)
             try:
                 os.link(cached_wav, path)
+                soundfacts.link(cached_wav, path)
             except OSError:
                 shutil.copyfile(cached_wav, path)
             generated[seg.src] = {"id": seg.src, "type": "music", "style": style, "label": seg.label,
@@ -220,9 +217,6 @@ def run_turn(message: str, state: dict[str, Any], language: str, music_dir: Path
             lambda: materialise_music(draft, generated, music_dir),
             lambda key, **values: song_say(key, interp.lang, **values),
             sync_asked="sync_to_beat" in tools, edited=bool(interp.edits))
-        if any(e.tool == "music_follow_cuts" and e.args.get("follow_cuts") for e in interp.edits) \
-                and not composer_takes_section_times():
-            notes.append(song_say("follow_waiting", interp.lang))
         sentences.extend(notes)
         live = {s.src for t in draft.tracks for s in t.segments}
         new_state["generated_media"] = {k: v for k, v in generated.items() if k in live}

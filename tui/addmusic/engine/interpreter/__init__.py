@@ -21,7 +21,6 @@ from .core import Clause, Edit, HistoryCommand, Outcome, Rule
 from .families import (
     clip_sound,
     clips,
-    song,
     general,
     history,
     keep_cut,
@@ -29,6 +28,7 @@ from .families import (
     music,
     questions,
     shape,
+    song,
     titles,
     unsupported,
 )

@@ -13,32 +13,36 @@ from __future__ import annotations
 
 import wave
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from addmusic.engine.beatsync import plan_sections
 from addmusic.engine.styles import DEFAULT_STYLE, LABELS
 
-from . import mix
-from .arrange import STING_BELOW_S, build_bars, plan_length
+from . import long
+from .arrange import STING_BELOW_S, build_bars, layout_on_times, loop_layout, plan_length
+from .mixdown import CEILING_DBTP, TARGET_LUFS, mix_down, one_period, ring_out_fade
 from .recipes import RECIPES, Recipe
 from .score import ROLES, Score
 
 STYLES: dict[str, Recipe] = RECIPES
 ENERGIES = ("calm", "normal", "high", "build")
-TARGET_LUFS = -14.0
-CEILING_DBTP = -1.0
+MIN_TAIL_S = 1.5  # the final chord's shortest ring-out when it moves onto a late section time
 F32 = np.float32
 
-__all__ = ["STYLES", "Composition", "compose", "peaks", "style_label", "write_wav"]
+__all__ = ["CEILING_DBTP", "STYLES", "TARGET_LUFS", "Composition", "compose", "peaks", "style_label", "write_wav"]
 
 
 @dataclass
 class Composition:
     """Rendered music plus what the renderer needs to sync to it."""
 
-    samples: np.ndarray  # (n, 2) float32, mastered (a column-major view: index it, do not assume C order)
+    # (n, 2) float32, mastered (a column-major view: index it, do not assume C order); a piece
+    # longer than long.LONG_S is never whole in memory: read it with chunks()
+    samples: np.ndarray | long.Long
     sample_rate: int
     tempo: float  # bpm
     beats: list[float]  # every beat of the body, then the final chord's onset (seconds)
@@ -51,10 +55,18 @@ class Composition:
     mode: str = "major"
     levels: dict[str, float] = field(default_factory=dict)  # role -> level used, 0..1
     bar_energy: list[float] = field(default_factory=list)  # the energy curve, one value per bar
+    block_power: np.ndarray | None = None  # mean K-weighted power per 100 ms, for render/soundfacts.py
 
     @property
     def duration(self) -> float:
         return len(self.samples) / self.sample_rate
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        """The samples in order, in pieces of at most a few minutes."""
+        if isinstance(self.samples, long.Long):
+            yield from self.samples.chunks()
+        else:
+            yield self.samples
 
 
 _NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
@@ -66,11 +78,21 @@ def style_label(style: str) -> str:
 
 def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 48000,
             bpm: float | None = None, energy: str | None = None,
-            layers: dict[str, int] | None = None) -> Composition:
+            layers: dict[str, int] | None = None, section_times: list[float] | None = None,
+            loop: bool = False, stems: Callable[[str, np.ndarray], None] | None = None) -> Composition:
     """Compose, mix and master ``duration_s`` seconds in ``style`` (unknown styles: the default).
 
     Deterministic for the same arguments. ``bpm`` is honoured as asked; ``energy`` is one of
-    calm / normal / high / build; ``layers`` maps drums / bass / harmony / melody to 0-100.
+    calm / normal / high / build; ``layers`` maps drums / bass / harmony / melody to 0-100;
+    ``section_times`` (seconds, e.g. a video's cuts) are where sections change, within one beat
+    (tempo and bar lengths chosen for it, beatsync.plan_sections); a time too close to the one
+    before gets an accent (a crash, in ``hits``) on its nearest beat instead; a time in the
+    ring-out moves the final chord onto it, unless it is in the last 1.5 s (then it is not marked).
+    ``loop`` makes a piece that repeats seamlessly: whole beats, no intro, ending or fade, and
+    its last sample flows into its first (every note, reverb tail and gain change that crosses
+    the end is heard again at the start). ``stems`` (tracks up to ``long.LONG_S``) is called with
+    each layer's name and its (n, 2) stem, one at a time; the stems add up to the mix (see
+    mixdown._stems), so the renderer can lower or drop a layer without composing again.
     """
     if not duration_s or duration_s <= 0:
         raise ValueError("duration must be positive")
@@ -88,92 +110,122 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     total = int(round(duration_s * sr))
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(recipe.key.encode())])
     tempo, body_beats = plan_length(total / sr, recipe, rng, bpm)
-    sting = total / sr < STING_BELOW_S
+    sting = total / sr < STING_BELOW_S and not loop
     key_root = int(rng.choice(recipe.roots))
-    bars = build_bars(recipe, body_beats, energy, rng)
+    if stems is not None and (loop or total / sr > long.LONG_S):
+        raise ValueError(f"stems are kept for tracks up to {long.LONG_S:.0f} s, not for loops or longer pieces")
+    if not loop and total / sr > long.LONG_S:  # bounded memory: a cycle repeated, then the ending
+        parts = long.compose_long(total, sr, recipe, key_root, levels, rng, bpm, tempo, energy)
+        return Composition(
+            samples=parts["samples"], sample_rate=sr, tempo=round(parts["tempo"], 3), beats=parts["beats"],
+            downbeats=parts["downbeats"], sections=parts["sections"], hits=parts["hits"], style=recipe.key,
+            key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
+            bar_energy=parts["bar_energy"], block_power=parts["block_power"])
+    accents: list[float] = []
+    cut_times = sorted(float(t) for t in (section_times or []) if 0 < float(t) < total / sr)
+    if loop:
+        pref = float(bpm) if bpm else tempo
+        body_beats = max(1, int(round(total / sr * pref / 60.0)))
+        tempo = body_beats * 60.0 * sr / total  # whole beats fill the loop exactly
+        n_bars = -(-body_beats // 4)
+        bar_beats = [4] * (n_bars - 1) + [body_beats - 4 * (n_bars - 1)]
+        bars = build_bars(recipe, body_beats, None if energy == "build" else energy, rng, loop_layout(n_bars),
+                          bar_beats)
+    elif cut_times:
+        tempo, body_beats, layout, bar_beats, accents = _plan_on_times(cut_times, total / sr, recipe, bpm, tempo,
+                                                                        body_beats)
+        bars = build_bars(recipe, body_beats, energy, rng, layout, bar_beats)
+    else:
+        bars = build_bars(recipe, body_beats, energy, rng)
     score = Score(recipe, key_root, tempo, sr, levels, rng)
     beat = 60.0 / tempo
+    score.bar_starts = [float(x) * beat for x in np.cumsum([0] + [b.beats for b in bars])[:-1]]
     score.body_end = body_beats * beat
     tail_s = total / sr - score.body_end
     sections: list[tuple[float, str]] = []
     for bi, bar in enumerate(bars):
         if bar.index == 0:
-            sections.append((round(bi * 4 * beat, 4), bar.kind))
+            sections.append((round(score.bar_starts[bi], 4), bar.kind))
         score.play_bar(bi, bar)
         score.drums(bi, bar, bars[bi + 1].kind if bi + 1 < len(bars) else None)
-    score.ending(tail_s, sting)
-    sections.append((round(score.body_end, 4), "ending"))
-    ir = mix.reverb_ir(recipe.reverb_s, sr, np.random.default_rng(rng.integers(2**32)))
-    score.events.sort(key=lambda ev: ev.onset)
-    dry, send = mix.render(score.events, total)
-    if recipe.texture == "vinyl":
-        _vinyl(dry, sr, np.random.default_rng(rng.integers(2**32)))
-    mix.add_reverb(dry, send, ir, recipe.wet * 2.5)
-    del send
-    power = mix.tone_and_power(dry, sr, recipe.presence_db, recipe.low_db)
-    comp_gain = mix.bus_compress(dry, sr)
-    np.square(comp_gain, out=comp_gain)
-    power *= comp_gain
-    del comp_gain
-    fade = _fade(total, sr, tail_s, sting)
-    power_ref = [power]
-    del power  # master drops it before its last pass: a long piece needs every megabyte
-    mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade)
-    beats = [round(i * beat, 6) for i in range(body_beats + 1)]
-    downbeats = [round(i * 4 * beat, 6) for i in range(len(bars))]
+    if cut_times:  # every cut is heard: a crash where a section starts without one, and on each accent
+        marks = [t for t, _ in sections[1:]] + accents
+        for t in marks:
+            if t < score.body_end and not any(abs(h - t) < 0.02 for h in score.hits):
+                score.add(t, score.inst.drum("crash", 100), "drums", recipe.drum_level_db - 3.0, -0.3, 0.2,
+                          humanize=False)
+                if levels["drums"] > 0:
+                    score.hits.append(round(t, 4))
+    if loop:
+        # Two periods and the start of a third are mixed; the middle period has heard the first
+        # one's tails and its gains know what follows, as every period of the loop does.
+        length = 2 * total + min(total, sr)
+        events = [replace(ev, onset=ev.onset + k * total) for k in range(3) for ev in score.events
+                  if k < 2 or ev.onset < length - 2 * total]
+    else:
+        score.ending(tail_s, sting)
+        sections.append((round(score.body_end, 4), "ending"))
+        length, events = total, score.events
+    dry, block_power, _, _ = mix_down(events, length, recipe, sr, rng, total if loop else None,
+                                       None if loop else ring_out_fade(total, sr, tail_s, sting), stems=stems)
+    if loop:
+        dry, block_power = one_period(dry, total, sr)
+    beats = [round(i * beat, 6) for i in range(body_beats + (0 if loop else 1))]
+    downbeats = [round(t, 6) for t in score.bar_starts]
     return Composition(
         # (n, 2) as a view of the (2, n) bus: no second copy of a long piece
         samples=dry.T, sample_rate=sr, tempo=round(tempo, 3), beats=beats,
         downbeats=downbeats, sections=sections, hits=sorted(set(score.hits)), style=recipe.key,
         key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
-        bar_energy=[round(b.energy, 3) for b in bars],
+        bar_energy=[round(b.energy, 3) for b in bars], block_power=block_power,
     )
 
 
-def _fade(total: int, sr: int, tail_s: float, sting: bool) -> np.ndarray:
-    """The ring-out's fade: the chord decays on its own, this makes the last half second at
-    least 40 dB down and the final sample exactly zero."""
-    n = min(total, max(2, int(tail_s * sr)))
-    t = np.linspace(0.0, 1.0, n, dtype=np.float64)
-    if sting:
-        shape = np.cos(t * np.pi / 2) ** 2
-    else:
-        end_quiet = max(0.0, 1.0 - 0.5 / max(tail_s, 0.5))  # where the last 0.5 s begins
-        shape = np.where(t < end_quiet, 10.0 ** (-45.0 / 20.0 * t / max(end_quiet, 1e-6)), 0.0056)
-        shape *= np.cos(t * np.pi / 2)
-    shape[-1] = 0.0
-    return shape.astype(F32)
-
-
-def _vinyl(dry: np.ndarray, sr: int, rng: np.random.Generator) -> None:
-    """Lo-fi texture: sparse clicks and a quiet, dark hiss."""
-    n = dry.shape[1]
-    hiss = rng.standard_normal(n).astype(F32)
-    hiss = np.convolve(hiss, np.ones(8, F32) / 8, mode="same") * F32(0.0025)
-    pos = rng.integers(0, n - 2, int(rng.poisson(2.5 * n / sr)))
-    amp = rng.uniform(-0.04, 0.04, len(pos)).astype(F32)
-    hiss[pos] += amp
-    hiss[pos + 1] += amp * F32(0.5)
-    dry += hiss[None, :]
+def _plan_on_times(cuts: list[float], duration: float, recipe: Recipe, bpm: float | None, tempo: float,
+                   body_beats: int) -> tuple[float, int, list[tuple[str, int]], list[int], list[float]]:
+    """Tempo, body beats, section layout, beats per bar and accent times for sections that
+    change on ``cuts``; the ending keeps the tail the plain plan gave it."""
+    body = body_beats * 60.0 / tempo
+    late = [c for c in cuts if body <= c <= duration - MIN_TAIL_S]
+    if late:  # a cut in the ring-out: the final chord moves onto it (a cut later than that is not marked)
+        body = late[-1]
+    plan = plan_sections([c for c in cuts if c < body - 1e-6], body, (bpm, bpm) if bpm else recipe.tempo)
+    beat = plan.beat
+    beats_total = max(1, int(round(body / beat)) if late else int(body / beat + 1e-9))
+    if late and duration - beats_total * beat < MIN_TAIL_S:
+        beats_total -= 1
+    bar_beats: list[int] = []
+    for b in plan.bar_beats:  # trimmed to the body: the last bar may be cut short
+        if sum(bar_beats) >= beats_total:
+            break
+        bar_beats.append(min(b, beats_total - sum(bar_beats)))
+    starts = np.concatenate([[0], np.cumsum(bar_beats)[:-1]])
+    first_bars = [int(np.argmin(np.abs(starts * beat - t))) for t in plan.section_starts[1:]]
+    layout = layout_on_times(bar_beats, first_bars)
+    accents = [round(a, 4) for a in plan.accents if a < beats_total * beat]
+    accents += [round(round(c / beat) * beat, 4) for c in cuts if c >= body - 1e-6 and round(c / beat) < beats_total]
+    return plan.tempo, sum(bar_beats), layout, bar_beats, accents
 
 
 def write_wav(path: str | Path, comp: Composition) -> None:
     """Write 16-bit PCM stereo with the standard library (ffmpeg reads it without surprises)."""
-    data = comp.samples
     with wave.open(str(path), "wb") as w:
         w.setnchannels(2)
         w.setsampwidth(2)
         w.setframerate(comp.sample_rate)
         step = 1 << 20
-        for s in range(0, len(data), step):
-            block = np.clip(data[s:s + step], -1.0, 1.0) * 32767.0
-            w.writeframes(np.round(block).astype("<i2").tobytes())
+        for data in comp.chunks():  # a long piece is written as it is read: never whole in memory
+            for s in range(0, len(data), step):
+                block = np.clip(data[s:s + step], -1.0, 1.0) * 32767.0
+                w.writeframes(np.round(block).astype("<i2").tobytes())
 
 
-def peaks(samples: np.ndarray, n: int = 120) -> list[int]:
+def peaks(samples: np.ndarray | long.Long, n: int = 120) -> list[int]:
     """``n`` waveform bars, each the max absolute sample in its bucket as 0-100 % of full scale."""
     if n <= 0:
         return []
+    if isinstance(samples, long.Long):
+        return _long_peaks(samples, n)
     x = np.asarray(samples)
     if x.ndim == 1:
         x = x[:, None]
@@ -186,4 +238,22 @@ def peaks(samples: np.ndarray, n: int = 120) -> list[int]:
         col = x[:, c]
         level = np.maximum(level, np.maximum.reduceat(col, edges))
         level = np.maximum(level, -np.minimum.reduceat(col, edges))
+    return [int(v) for v in np.clip(np.round(level * 100.0), 0, 100)]
+
+
+def _long_peaks(samples: long.Long, n: int) -> list[int]:
+    total = len(samples)
+    edges = np.linspace(0, total, n + 1).astype(np.int64)
+    level = np.zeros(n)
+    at = 0
+    for x in samples.chunks():
+        lo, hi = at, at + len(x)
+        first = max(0, int(np.searchsorted(edges, lo, side="right")) - 1)
+        for b in range(first, n):
+            s, e = max(edges[b], lo), min(edges[b + 1], hi)
+            if s >= hi:
+                break
+            if e > s:
+                level[b] = max(level[b], float(np.abs(x[s - lo:e - lo]).max()))
+        at = hi
     return [int(v) for v in np.clip(np.round(level * 100.0), 0, 100)]

@@ -97,8 +97,47 @@ def _section_plan(n_bars: int) -> list[tuple[str, int]]:
     return out
 
 
-def build_bars(recipe: Recipe, body_beats: int, energy: str | None, rng: np.random.Generator) -> list[Bar]:
-    n_bars = -(-body_beats // 4)
+def loop_layout(n_bars: int) -> list[tuple[str, int]]:
+    """Sections of a loop: no intro and no final (it never starts or ends), main and lift (and a
+    breakdown in long loops) taking turns; the last bar's cadence leads back to the first."""
+    if n_bars <= 8:
+        return [("main", n_bars)]
+    out: list[tuple[str, int]] = []
+    cycle = (("main", 8), ("lift", 8), ("breakdown", 4), ("main", 8), ("lift", 8))
+    left, k = n_bars, 0
+    while left > 0:
+        kind, size = cycle[k % len(cycle)]
+        size = left if left - size < 4 else size
+        out.append((kind, size))
+        left -= size
+        k += 1
+    return out
+
+
+def layout_on_times(bar_beats: list[int], first_bars: list[int]) -> list[tuple[str, int]]:
+    """Section kinds for sections that start at the given bars (a cut's section plan,
+    beatsync.plan_sections): an intro when the first is long enough, then main, lift, breakdown,
+    main, lift ... and the last one the final."""
+    starts = sorted({0, *[b for b in first_bars if 0 < b < len(bar_beats)]})
+    sizes = [e - s for s, e in zip(starts, [*starts[1:], len(bar_beats)], strict=True)]
+    cycle = ("main", "lift", "breakdown", "main", "lift")
+    out: list[tuple[str, int]] = []
+    for i, size in enumerate(sizes):
+        if i == len(sizes) - 1 and len(sizes) > 1:
+            kind = "final"
+        elif i == 0 and len(sizes) > 1 and size <= 4:
+            kind = "intro"
+        else:
+            kind = cycle[(i - (1 if out and out[0][0] == "intro" else 0)) % len(cycle)]
+        out.append((kind, size))
+    return out
+
+
+def build_bars(recipe: Recipe, body_beats: int, energy: str | None, rng: np.random.Generator,
+               layout: list[tuple[str, int]] | None = None, bar_beats: list[int] | None = None) -> list[Bar]:
+    """The bars of the body: ``layout`` (kind, bars) and ``bar_beats`` when the sections must
+    start at given times, else a standard layout of 4-beat bars for ``body_beats``."""
+    n_bars = len(bar_beats) if bar_beats else -(-body_beats // 4)
     if n_bars == 0:
         return []
     bank = len(recipe.progressions)
@@ -107,7 +146,7 @@ def build_bars(recipe: Recipe, body_beats: int, energy: str | None, rng: np.rand
                 "breakdown": order[2 % bank]}
     bars: list[Bar] = []
     seen: dict[str, int] = {}
-    plan = _section_plan(n_bars)
+    plan = layout or _section_plan(n_bars)
     for si, (kind, size) in enumerate(plan):
         rep = seen.get(kind, 0)
         seen[kind] = rep + 1
@@ -129,8 +168,11 @@ def build_bars(recipe: Recipe, body_beats: int, energy: str | None, rng: np.rand
             bar.energy = min(1.0, bar.energy + 0.25)
         elif energy == "build":
             bar.energy = 0.3 + 0.7 * (i / max(total - 1, 1))
-    rem = body_beats - 4 * (n_bars - 1)
-    bars[-1].beats = rem
+    if bar_beats:
+        for bar, beats in zip(bars, bar_beats, strict=True):
+            bar.beats = beats
+    else:
+        bars[-1].beats = body_beats - 4 * (n_bars - 1)
     # a cadence: the dominant before the final tonic
     dominant = 6 if recipe.mode == "mixolydian" else 4
     if total >= 2:

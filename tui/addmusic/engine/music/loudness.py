@@ -79,7 +79,19 @@ def integrated(power: np.ndarray, sr: int, gain: np.ndarray | None = None, scale
             if gain is not None:
                 p = p * np.square(gain[r * step:e * step])
             sub[r:e] = p.reshape(e - r, step).mean(axis=1, dtype=np.float64)
-        z = np.convolve(sub * scale, np.full(4, 0.25), mode="valid")
+        return gated(sub * scale)
+    return _gate(z)
+
+
+def gated(sub: np.ndarray) -> float:
+    """Integrated loudness (LUFS) from mean K-weighted powers of consecutive 100 ms blocks."""
+    sub = np.asarray(sub, np.float64)
+    if len(sub) < 4:
+        return _gate(np.array([float(sub.mean()) if len(sub) else 0.0]))
+    return _gate(np.convolve(sub, np.full(4, 0.25), mode="valid"))
+
+
+def _gate(z: np.ndarray) -> float:
     loud = -0.691 + 10.0 * np.log10(np.maximum(z, 1e-20))
     keep = z[loud > -70.0]
     if not len(keep):

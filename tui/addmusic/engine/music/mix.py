@@ -26,6 +26,7 @@ class Event:
     left: float
     right: float
     send: float
+    role: str = ""  # the layer (stem) it belongs to: drums, bass, harmony, melody
 
 
 @lru_cache(maxsize=1024)
@@ -112,7 +113,7 @@ def _block_gain_to_samples(gain: np.ndarray, blk: int, total: int) -> np.ndarray
     return g[:total].astype(F32)
 
 
-def tone_and_power(x: np.ndarray, sr: int, presence_db: float, low_db: float) -> np.ndarray:
+def tone_and_power(x: np.ndarray, sr: int, presence_db: float, low_db: float, power: bool = True) -> np.ndarray:
     """Master tone in place (zero phase): a broad bell around 3.5 kHz and a shelf under 120 Hz,
     zero above 10 kHz by construction (it never adds fizz). Returns the K-weighted power of the
     result (see loudness.py) from the same spectra: one forward transform serves both."""
@@ -125,7 +126,7 @@ def tone_and_power(x: np.ndarray, sr: int, presence_db: float, low_db: float) ->
     plain = not presence_db and not low_db
     hop = nfft - 2 * overlap
     total = x.shape[1]
-    power = np.zeros(total, F32)
+    k_power = np.zeros(total if power else 0, F32)
     for c in range(2):
         padded = np.concatenate([np.zeros(overlap, F32), x[c], np.zeros(nfft, F32)])
         for s in range(0, total, hop):
@@ -133,14 +134,17 @@ def tone_and_power(x: np.ndarray, sr: int, presence_db: float, low_db: float) ->
             m = min(hop, total - s)
             if not plain:
                 x[c, s:s + m] = np.fft.irfft(spec * h_tone, nfft)[overlap:overlap + m]
-            yk = np.fft.irfft(spec * h_k, nfft)[overlap:overlap + m]
-            power[s:s + m] += np.square(yk, dtype=F32)
-    return power
+            if power:
+                yk = np.fft.irfft(spec * h_k, nfft)[overlap:overlap + m]
+                k_power[s:s + m] += np.square(yk, dtype=F32)
+    return k_power
 
 
-def bus_compress(x: np.ndarray, sr: int, ratio: float = 2.0, knee_db: float = 6.0) -> np.ndarray:
+def bus_compress(x: np.ndarray, sr: int, ratio: float = 2.0, knee_db: float = 6.0,
+                 threshold: float | None = None) -> tuple[np.ndarray, float]:
     """A gentle RMS compressor in place: 2:1 above a threshold set a few dB under the piece's
-    loud passages, ~10 ms attack, ~150 ms release, so sections still differ in level."""
+    loud passages (or ``threshold``, dB, for pieces mixed in parts), ~10 ms attack, ~150 ms
+    release, so sections still differ in level. Returns the gain per sample and the threshold."""
     blk = 256
     total = x.shape[1]
     nb = -(-total // blk)
@@ -152,6 +156,7 @@ def bus_compress(x: np.ndarray, sr: int, ratio: float = 2.0, knee_db: float = 6.
     db = 10.0 * np.log10(np.maximum(level, 1e-12))
     loud = db[db > db.max() - 40.0]
     thr = float(np.percentile(loud, 70)) - 3.0 if len(loud) else 0.0
+    thr = thr if threshold is None else threshold
     over = db - thr
     in_knee = (over + knee_db / 2) ** 2 / (2 * knee_db)
     soft = np.where(over > knee_db / 2, over, np.where(over > -knee_db / 2, in_knee, 0.0))
@@ -163,7 +168,7 @@ def bus_compress(x: np.ndarray, sr: int, ratio: float = 2.0, knee_db: float = 6.
     gain = (10.0 ** (np.convolve(gr, np.ones(4) / 4, mode="same") / 20.0)).astype(F32)
     g = _block_gain_to_samples(gain, blk, total)
     x *= g[None, :]
-    return g
+    return g, thr
 
 
 def sample_true_peaks(x: np.ndarray, floor: float) -> np.ndarray:
@@ -201,21 +206,26 @@ def limiter_gain(peak: np.ndarray, ceiling: float, sr: int) -> np.ndarray:
 
 
 def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: float, ceiling_dbtp: float,
-           fade: np.ndarray | None) -> None:
+           fade: np.ndarray | None, fixed_gain_db: float | None = None,
+           gain_out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Level ``x`` in place to ``target_lufs`` integrated with true peak under ``ceiling_dbtp``.
 
     ``power_ref`` holds the K-weighted power of ``x`` (in a list, so it can be freed here).
     Limiting lowers the loudness, so the gain is solved for: the limited loudness is the power
     times the squared gains (a gain that moves slowly next to the K filter's memory commutes
-    with it), a few rounds, then checked."""
+    with it), a few rounds, then checked; ``fixed_gain_db`` skips that (a part of a piece mixed in
+    parts gets the gain of the rest). Returns the mastered piece's mean K-weighted power per
+    100 ms block (the render predicts the export's loudness from it, render/soundfacts.py) and
+    the gain used before limiting (dB). ``gain_out`` (per sample), if given, is multiplied by
+    every gain applied to ``x`` (stems get them too)."""
     ceiling = 10.0 ** ((ceiling_dbtp - 0.15) / 20.0)  # a little margin for the gain ramps
     power = power_ref.pop()
     if fade is not None:
         power[len(power) - len(fade):] *= fade * fade
     base = loudness.integrated(power, sr)
-    if base <= -69.0:
-        return
-    gain_db = target_lufs - base
+    if base <= -69.0 and fixed_gain_db is None:
+        return _blocks(power, sr), 0.0
+    gain_db = target_lufs - base if fixed_gain_db is None else fixed_gain_db
     a = 10.0 ** (gain_db / 20.0)
     # oversample only near the top: within 2 dB of the ceiling at up to 3 dB more gain (inter-sample
     # overs of this band-limited mix are a fraction of a dB)
@@ -224,16 +234,33 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
     for _ in range(5):
         a = 10.0 ** (gain_db / 20.0)
         g = limiter_gain(peak * F32(a), ceiling, sr)
+        if fixed_gain_db is not None:
+            break
         level = loudness.integrated(power, sr, g, a * a)
         if abs(level - target_lufs) < 0.03:
             break
         gain_db += target_lufs - level
-    del power
     g *= F32(10.0 ** (gain_db / 20.0))
+    power *= np.square(g)  # (the fade is in the power already)
     if fade is not None:
         g[len(g) - len(fade):] *= fade
     x *= g[None, :]
+    if gain_out is not None:
+        gain_out *= g
     del g, peak
     over = loudness.true_peak(x.T, floor=0.85) / (10.0 ** (ceiling_dbtp / 20.0))
     if over > 0.999:  # the ramps let a peak through: trim the whole piece, never clip
         x *= F32(0.999 / over)
+        power *= F32((0.999 / over) ** 2)
+        if gain_out is not None:
+            gain_out *= F32(0.999 / over)
+    return _blocks(power, sr), gain_db
+
+
+def _blocks(power: np.ndarray, sr: int) -> np.ndarray:
+    """Mean power per 100 ms block (the last one partial)."""
+    step = sr // 10
+    nb = -(-len(power) // step)
+    out = np.add.reduceat(power, np.arange(nb) * step, dtype=np.float64) if len(power) else np.zeros(0)
+    counts = np.minimum(step, len(power) - np.arange(nb) * step)
+    return (out / counts).astype(F32)

@@ -62,10 +62,12 @@ class Score:
         self.body_end = 0.0
         self.motifs: dict[str, Motif] = {}
         self.dynamics = 1.0  # the current bar's level from the energy curve
+        self.bar_starts: list[float] = []  # seconds; bars may differ in length (sections on given times)
 
     # -------------------------------------------------------------- timing and adding
     def when(self, bar: int, s: float) -> float:
-        t = bar * 4 * self.beat + s * self.step
+        start = self.bar_starts[bar] if bar < len(self.bar_starts) else bar * 4 * self.beat
+        t = start + s * self.step
         if int(s) % 2 == 1:
             t += (self.r.swing - 0.5) * 2 * self.step
         return t
@@ -83,13 +85,13 @@ class Score:
         if double:
             # the part twice, a few ms apart on opposite sides: wide, like a double-tracked take
             gl, gr = pan_gains(-0.9 if pan <= 0 else 0.9)
-            self.events.append(Event(onset, wave, g * gl * 0.75, g * gr * 0.75, g * send))
+            self.events.append(Event(onset, wave, g * gl * 0.75, g * gr * 0.75, g * send, role))
             delay = int(self.sr * (0.011 + 0.006 * self.rng.random()))
             gl, gr = pan_gains(0.9 if pan <= 0 else -0.9)
-            self.events.append(Event(onset + delay, wave, g * gl * 0.65, g * gr * 0.65, 0.0))
+            self.events.append(Event(onset + delay, wave, g * gl * 0.65, g * gr * 0.65, 0.0, role))
         else:
             gl, gr = pan_gains(pan)
-            self.events.append(Event(onset, wave, g * gl, g * gr, g * send))
+            self.events.append(Event(onset, wave, g * gl, g * gr, g * send, role))
 
     def velocity(self, bar: Bar, accent: bool) -> float:
         v = 64 + 48 * bar.energy + (10 if accent else 0) + float(self.rng.normal(0.0, 5.0))

@@ -1,10 +1,12 @@
 """The export's sound: the clips' own sound at their level, the music, ducking, and the master.
 
-Two ffmpeg runs. The first mixes everything to a float WAV and measures it with ffmpeg's
-`ebur128` (ITU-R BS.1770, true peak by oversampling) on the way; the second applies one fixed
-gain that brings the mix to the target loudness, a limiter only when the measured true peak says
-the gain would push it over the ceiling, and encodes AAC. One-pass `loudnorm` would do both at
-about 3 s per minute of sound and changes the gain as it goes; this costs one cheap extra pass.
+Usually one ffmpeg run: the mix's loudness is predicted from facts measured where each input
+was made (soundfacts.py), so the run mixes, applies one fixed gain and a limiter at the ceiling,
+measures the result with ffmpeg's `ebur128` (ITU-R BS.1770, true peak by oversampling) and
+encodes AAC; a measurement that missed the target is corrected by another run. Without facts,
+two runs: the first mixes to a float WAV and measures it, the second applies the gain (a limiter
+only when the measured true peak says the gain would push it over the ceiling) and encodes.
+One-pass `loudnorm` would cost about 3 s per minute of sound and changes the gain as it goes.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ LOUDNESS_TOLERANCE = 0.2  # LU; the product promises 0.5
 LIMIT_CHECKS = 4
 MAX_GAIN_DB = 30.0  # a near-silent mix is not blown up into noise
 DEFAULT_DUCK_DB = 12.0
+METER = "ebur128=peak=true"  # ITU-R BS.1770 integrated loudness and true peak, summary at the end
+# One run mixes, masters, measures and encodes when the inputs' loudness is known beforehand
+# (soundfacts.py); a run whose measurement misses the target by more than this is done again.
+ONE_PASS_TOLERANCE = 0.4  # LU; the product promises 0.5, AAC moves it by a few hundredths
+ONE_PASS_TRIES = 3
 # Ducking: the clip's own sound, band-limited to voices, opens a gate on a copy of the music that
 # is subtracted from it, so the music drops by exactly duck_db while someone speaks.
 DUCK_THRESHOLD = 0.02  # -34 dBFS RMS in the voice band
@@ -119,5 +126,14 @@ def mix_graph(clip: str | None, music: list[tuple[str, Segment]], end_ms: int) -
         chains.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={seconds(end_ms)}[silence]")
         finals.append("[silence]")
     chains.append(mix(finals, "mixed"))
-    chains.append(f"[mixed]{pad},atrim=duration={seconds(end_ms)},{AUDIO_FORMAT},ebur128=peak=true[aout]")
+    chains.append(f"[mixed]{pad},atrim=duration={seconds(end_ms)},{AUDIO_FORMAT},{METER}[aout]")
     return chains, "[aout]"
+
+
+def mastered_graph(mix_graph_text: str, gain_db: float) -> str:
+    """The mix graph with the master (gain and limiter) before its meter: mixed, mastered and
+    measured in the run that encodes it."""
+    tail = f"{METER}[aout]"
+    if not mix_graph_text.endswith(tail):
+        raise ValueError("the mix graph does not end in its meter")
+    return f"{mix_graph_text[:-len(tail)]}{master_filter(gain_db, True)},{tail}"

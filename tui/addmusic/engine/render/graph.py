@@ -86,15 +86,22 @@ def fit_chain(src: str, size: tuple[int, int], out: tuple[int, int], tag: str, f
                 f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1")
     if fill == "crop":
         return f"{src}scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1"
+    # The background: cropped to the frame's aspect first (a crop only moves pointers) so the
+    # scaler reads no pixels it then throws away, scaled small, blurred and darkened there, and
+    # scaled up bilinearly (a blurred picture has nothing bicubic could keep sharper). The
+    # picture: scaled once, and told to stay yuv420p, since overlay would otherwise ask the
+    # scaler for yuva420p and blend an alpha plane that is opaque everywhere.
     small_w, small_h = even(w / 8), even(h / 8)
+    # boxblur refuses a radius of half the (chroma) plane or more: small frames get a smaller one
+    radius = max(1, min(6, min(small_w, small_h) // 4 - 1))
     return (
         f"{src}split=2[bg{tag}][fg{tag}];"
-        f"[bg{tag}]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,"
-        f"crop={small_w}:{small_h},boxblur=luma_radius=6:luma_power=2,eq=brightness=-0.08,"
-        f"scale={w}:{h},setsar=1[bgb{tag}];"
+        f"[bg{tag}]crop=w='min(iw,ih*{small_w}/{small_h})':h='min(ih,iw*{small_h}/{small_w})',"
+        f"scale={small_w}:{small_h},boxblur=luma_radius={radius}:luma_power=2,eq=brightness=-0.08,"
+        f"scale={w}:{h}:flags=fast_bilinear,setsar=1[bgb{tag}];"
         f"[fg{tag}]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
-        f"setsar=1[fgs{tag}];"
-        f"[bgb{tag}][fgs{tag}]overlay=x=(W-w)/2:y=(H-h)/2"
+        f"format=yuv420p,setsar=1[fgs{tag}];"
+        f"[bgb{tag}][fgs{tag}]overlay=x=(W-w)/2:y=(H-h)/2:format=yuv420"
     )
 
 

@@ -26,14 +26,19 @@ from addmusic.protocol.draft import AUDIO, TEXT, VIDEO, Draft, Segment
 
 from ..media import MediaInfo
 from . import audio as sound
-from .graph import AUDIO_FORMAT, FILL_MODES, SAMPLE_RATE, even, fit_chain, rate, seconds, title_colour, title_filter
+from . import reel
+from .encoder import FULL_CRF, FULL_PRESET, encoder_threads, x264_args
+from .graph import FILL_MODES, SAMPLE_RATE, even, rate, seconds, title_colour, title_filter
 from .smart import MAX_SMART_SHARE, SmartError, Stretch, free_parameter_set_id, share_encoded, split
+from .song import SongError, SongFit, plan_song
+from .soundfacts import Layer
 from .source import X264_PROFILES, StreamFacts, parse_avcc, scan
 
 log = logging.getLogger(__name__)
 
 FONT = Path(__file__).resolve().parents[2] / "fonts" / "DejaVuSans-Bold.ttf"
-QUALITY_PRESETS = {"high": ("veryfast", 20), "preview": ("ultrafast", 30)}
+# the full re-encode's x264 preset and CRF; "high" is chosen from a measured table (encoder.py)
+QUALITY_PRESETS = {"high": (FULL_PRESET, FULL_CRF), "preview": ("ultrafast", 30)}
 # Re-encoded stretches are short and sit between copied ones. ultrafast at CRF 20 keeps them as
 # clean as the source (PSNR 56 dB against the decoded source at CRF 18 on the benchmark clip,
 # 48.7 dB for veryfast) at twice the speed of veryfast, for about 2-3x the bits of those few
@@ -95,9 +100,12 @@ class RenderPlan:
     source: StreamFacts | None = None  # copy and smart: the clip whose packets are copied
     stretches: list[Stretch] = field(default_factory=list)
     share: float = 0.0  # fraction of frames re-encoded
+    joined: int = 1  # copy and smart: how many clips are joined
     fallback: list[Step] = field(default_factory=list)  # smart: the full re-encode if joining fails
     text_files: list[Path] = field(default_factory=list)
     temp_files: list[Path] = field(default_factory=list)
+    songs: list[SongFit] = field(default_factory=list)  # the user's songs to fit before the mix
+    sound_layers: list[Layer] = field(default_factory=list)  # what the mix places, for soundfacts.predict
 
     @property
     def reencode_video(self) -> bool:
@@ -109,49 +117,16 @@ class RenderPlan:
 
     def describe(self) -> str:
         """One line for logs and the job: what is copied and what is re-encoded, and why."""
+        clips = f", {self.joined} clips joined" if self.joined > 1 else ""
         if self.mode == "copy":
-            return "video copied, sound mixed and mastered"
+            return f"video copied{clips}, sound mixed and mastered"
         if self.mode == "smart":
-            return f"smart render: {self.share:.0%} of frames re-encoded ({self.reason}), the rest copied"
+            return f"smart render: {self.share:.0%} of frames re-encoded ({self.reason}), the rest copied{clips}"
         return f"full re-encode: {self.reason}"
 
 
 # ---------------------------------------------------------------------------------------------
 # Planning helpers
-
-
-@dataclass
-class _Piece:
-    """One stretch of the picture timeline: a segment, or black filling a gap."""
-
-    start: int
-    duration: int
-    segment: Segment | None = None
-    info: MediaInfo | None = None
-
-
-def _picture_pieces(segments: list[Segment], media: dict[str, MediaInfo], end_ms: int) -> list[_Piece]:
-    """Video segments in timeline order, each cut short where the next one starts, with black
-    in the gaps and after the last one, so the pieces add up to exactly the timeline."""
-    pieces: list[_Piece] = []
-    cursor = 0
-    ordered = sorted(segments, key=lambda s: s.start)
-    for i, seg in enumerate(ordered):
-        start = max(seg.start, cursor)
-        stop = min(seg.end, end_ms)
-        if i + 1 < len(ordered):
-            stop = min(stop, ordered[i + 1].start)
-        if stop - start <= 0:
-            continue
-        if start > cursor:
-            pieces.append(_Piece(cursor, start - cursor))
-        # a segment overlapped at its head starts later in its source by the same amount
-        shifted = dataclasses.replace(seg, source_in=seg.source_in + (start - seg.start))
-        pieces.append(_Piece(start, stop - start, shifted, media[seg.src]))
-        cursor = stop
-    if cursor < end_ms:
-        pieces.append(_Piece(cursor, end_ms - cursor))
-    return pieces
 
 
 def _fit_box(width: int, height: int) -> tuple[int, int]:
@@ -180,10 +155,6 @@ def _loudness_target(meta: dict) -> float:
     return min(-5.0, max(-40.0, target)) if target == target and abs(target) != float("inf") else sound.DEFAULT_LOUDNESS
 
 
-def _clip_gain(seg: Segment) -> float:
-    return max(0.0, min(100.0, 100.0 if seg.volume is None else float(seg.volume))) / 100
-
-
 # ---------------------------------------------------------------------------------------------
 # The plan
 
@@ -198,10 +169,12 @@ def build_plan(
     font: Path | None = None,
     workdir: Path,
     smart: bool = True,
+    cache_dir: Path | None = None,
 ) -> RenderPlan:
     """Decide how to render `draft` and spell it out for ffmpeg. Writes title text files into
     `workdir` (which must outlive the render) and reads the clip's packet index when copying
-    or smart rendering is possible; raises RenderError for drafts it cannot render."""
+    or smart rendering is possible; raises RenderError for drafts it cannot render. The user's
+    songs are fitted into `cache_dir` (default: `workdir`/songs) when the plan runs."""
     if quality not in QUALITY_PRESETS:
         raise RenderError(f'Unknown render quality "{quality}"; use "high" or "preview".')
     end_ms = draft.end
@@ -216,11 +189,22 @@ def build_plan(
             name = seg.label or seg.src or "(unnamed)"
             raise RenderError(f"The clip {name} is not in this session; upload it again.")
     music_sources: list[Path] = []
-    for seg in musics:
+    songs: list[SongFit] = []
+    cache_dir = Path(cache_dir) if cache_dir is not None else Path(workdir) / "songs"
+    for n, seg in enumerate(musics):
         if seg.src in audio_files:
             music_sources.append(Path(audio_files[seg.src]))
         elif seg.src in media and media[seg.src].has_audio:
-            music_sources.append(media[seg.src].path)
+            # the user's song: fitted to its segment (never past the timeline) from its in-point,
+            # then mixed like composed music from the fitted file's start
+            length = min(seg.duration, end_ms - seg.start)
+            try:
+                fit = plan_song(seg, media[seg.src].path, length, cache_dir)
+            except SongError as exc:
+                raise RenderError(str(exc)) from exc
+            songs.append(fit)
+            music_sources.append(fit.output)
+            musics[n] = dataclasses.replace(seg, source_in=0, duration=length)
         else:
             raise RenderError(f"The music {seg.label or seg.src or '(unnamed)'} is missing; ask for it again.")
     font = Path(font) if font is not None else FONT
@@ -243,7 +227,7 @@ def build_plan(
     # 1080p), else the first picture's own size scaled down into 1080p; audio-only drafts get a
     # black 1920x1080 frame.
     pictures = [media[s.src] for s in sorted(videos, key=lambda s: s.start) if media[s.src].has_video]
-    source_size = (pictures[0].width, pictures[0].height) if pictures else None
+    source_size = reel.display_size(pictures[0]) if pictures else None
     canvas = _canvas(draft.meta)
     if canvas is not None:
         frame = _fit_box(*canvas)
@@ -256,39 +240,33 @@ def build_plan(
     moving = [p for p in pictures if p.kind == "video" and p.fps > 0]
     fps = min(60.0, moving[0].fps) if moving else DEFAULT_FPS
 
-    mix_step, temp = _mix_step(videos, media, musics, music_sources, end_ms, workdir)
+    crossfade = reel.crossfade_ms(draft.meta) > 0
+    mix_step, temp, layers = _mix_step(videos, media, musics, music_sources, end_ms, workdir, crossfade)
     master = workdir / "sound.m4a"
     temp += [master]
     plan = RenderPlan(mode="encode", reason="", mix=mix_step, master=master,
                       loudness=_loudness_target(draft.meta), video=[], output=output, duration_ms=end_ms,
-                      temp_files=temp)
+                      temp_files=temp, songs=songs, sound_layers=layers)
 
     full_steps, text_files = _encode_steps(videos, media, titles, frame, fps, fill, quality, end_ms,
-                                           font, workdir)
+                                           font, workdir, crossfade)
     plan.text_files = text_files
     plan.temp_files.append(workdir / "picture.mp4")
-    reason, facts = _why_not_copy(videos, media, frame, quality, end_ms)
+    pieces = reel.pieces(videos, media, end_ms, crossfade=False) if videos else []
+    reason, sources = _why_not_copy(pieces, media, frame, quality, draft.meta)
     if reason:
         plan.reason, plan.video = reason, full_steps
         return plan
-    assert facts is not None
-    seg = videos[0]
-    tb = facts.time_base
-    start = round((facts.start_time + seg.source_in / 1000) / tb)
-    stop = round((facts.start_time + (seg.source_in + seg.duration) / 1000) / tb)
-    dirty = [(round((facts.start_time + (seg.source_in + t.start - seg.start) / 1000) / tb),
-              round((facts.start_time + (seg.source_in + t.end - seg.start) / 1000) / tb)) for t in titles]
     try:
-        stretches = split(facts.packets, start, stop, dirty)
+        stretches, why = _stretches(pieces, sources, titles)
     except SmartError:
-        plan.reason, plan.video = "the clip has no frames in the trimmed range", full_steps
+        plan.reason, plan.video = "a clip has no frames in its trimmed range", full_steps
         return plan
-    plan.source, plan.stretches = facts, stretches
+    plan.source, plan.stretches, plan.joined = sources[0], stretches, len(sources)
     plan.share = share_encoded(stretches)
     if plan.share == 0:
         plan.mode = "copy"
         return plan
-    why = "titles are drawn on the picture" if titles else "the clip is cut between keyframes"
     if not smart:
         plan.reason, plan.video, plan.source, plan.stretches = f"{why}; smart rendering is off", full_steps, None, []
         return plan
@@ -297,94 +275,175 @@ def build_plan(
         plan.video, plan.source, plan.stretches = full_steps, None, []
         return plan
     plan.mode, plan.reason, plan.fallback = "smart", why, full_steps
-    plan.video = _part_steps(facts, stretches, seg, titles, font, workdir)
+    plan.stretches = stretches = _share_out(stretches, encoder_threads())
+    plan.video = _part_steps(stretches, titles, font, workdir)
     plan.temp_files += [s.part for s in stretches if s.part is not None]
     return plan
 
 
-def _why_not_copy(videos: list[Segment], media: dict[str, MediaInfo], frame: tuple[int, int], quality: str,
-                  end_ms: int) -> tuple[str, StreamFacts | None]:
-    """Why the picture must be re-encoded whole, or "" and the clip's packet index when its
-    packets can be copied (all of them, or all but the stretches that change)."""
+def _why_not_copy(pieces: list[reel.Piece], media: dict[str, MediaInfo], frame: tuple[int, int], quality: str,
+                  meta: dict) -> tuple[str, list[StreamFacts]]:
+    """Why the picture must be re-encoded whole, or "" and each piece's packet index (in timeline
+    order) when the clips' packets can be copied and joined (all of them, or all but the
+    stretches that change): every clip H.264 in the frame's own size, the same settings in each,
+    no crossfade, no stills, no gaps."""
     if quality != "high":
-        return "preview renders are always re-encoded small", None
-    if len(videos) != 1:
-        return ("the timeline has no clip" if not videos else "several clips are joined"), None
-    seg = videos[0]
-    info = media[seg.src]
-    if info.kind != "video":
-        return ("the picture is a still image" if info.kind == "image" else "the clip has no picture"), None
-    if info.video_codec != "h264":
-        return f"{(info.video_codec or 'this').upper()} video is converted to H.264 for every player", None
-    if (info.width, info.height) != frame:
-        return "the frame changes size or shape", None
-    if seg.start > 0:
-        return "the clip is placed later on the timeline", None
-    if min(seg.end, info.duration_ms - seg.source_in) < end_ms - COPY_SLACK_MS:
-        return "the timeline runs past the end of the clip", None
-    try:
-        facts = scan(info.path)
-    except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
-        log.info("cannot index %s for copying: %s", info.path, exc)
-        return "the clip's video stream cannot be indexed for copying", None
-    if facts.pix_fmt != "yuv420p":
-        return f"{facts.pix_fmt or 'this'} pictures are converted to yuv420p for every player", None
-    if (facts.width, facts.height) != (info.width, info.height):
-        return "the clip is rotated", None
-    if not facts.extradata or facts.profile not in X264_PROFILES:
-        return f"the clip's H.264 ({facts.profile or 'unknown profile'}) cannot be matched for copying", None
-    if not any(p.idr for p in facts.packets):
-        return "the clip has no IDR keyframes (open GOPs) to cut at", None
-    return "", facts
+        return "preview renders are always re-encoded small", []
+    clips = [p for p in pieces if p.segment is not None and p.info is not None]
+    if not clips:
+        return "the timeline has no clip", []
+    several = len(clips) > 1
+    if several and reel.crossfade_ms(meta):
+        return "the clips crossfade into each other", []
+    for piece in clips:
+        info = piece.info
+        assert info is not None
+        if info.kind != "video":
+            return ("a picture is a still image" if info.kind == "image" else "a clip has no picture"), []
+        if info.video_codec != "h264":
+            return f"{(info.video_codec or 'this').upper()} video is converted to H.264 for every player", []
+        if (info.width, info.height) != frame:
+            return "the frame changes size or shape", []
+    if pieces[0].segment is None:
+        return "the clip is placed later on the timeline", []
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        if piece.segment is None and not (last and piece.duration <= COPY_SLACK_MS):
+            return ("the timeline runs past the end of the clip" if last else "the timeline has gaps between clips"), []
+        info = piece.info
+        if info is not None and piece.segment is not None and \
+                info.duration_ms - piece.segment.source_in < piece.duration - COPY_SLACK_MS:
+            return ("the timeline runs past the end of the clip" if last
+                    else "a clip ends before the next one starts"), []
+    scanned: dict[Path, StreamFacts] = {}
+    for piece in clips:
+        info = piece.info
+        assert info is not None
+        if info.path in scanned:
+            continue
+        try:
+            facts = scanned[info.path] = scan(info.path)
+        except (av.FFmpegError, OSError, ValueError, IndexError) as exc:
+            log.info("cannot index %s for copying: %s", info.path, exc)
+            return "the clip's video stream cannot be indexed for copying", []
+        if facts.pix_fmt != "yuv420p":
+            return f"{facts.pix_fmt or 'this'} pictures are converted to yuv420p for every player", []
+        if (facts.width, facts.height) != (info.width, info.height):
+            return "the clip is rotated", []
+        if not facts.extradata or facts.profile not in X264_PROFILES:
+            return f"the clip's H.264 ({facts.profile or 'unknown profile'}) cannot be matched for copying", []
+        if not any(p.idr for p in facts.packets):
+            return "the clip has no IDR keyframes (open GOPs) to cut at", []
+    sources = [scanned[p.info.path] for p in clips if p.info is not None]
+    differs = _first_difference(sources, [p.info.fps for p in clips if p.info is not None])
+    if differs:
+        return f"the clips differ in {differs}, so they cannot be joined by copying", []
+    return "", sources
+
+
+# What two clips must share to be joined packet for packet, checked in this order; the first
+# difference is named in the plan's reason.
+_JOIN_KEYS: tuple[tuple[str, str], ...] = (
+    ("size", "width height"), ("pixel format", "pix_fmt"), ("H.264 profile or level", "profile level"),
+    ("colour", "color_range color_primaries color_trc colorspace"), ("pixel aspect", "sar"),
+    ("time base", "time_base"), ("H.264 settings (SPS/PPS)", "extradata"),
+)
+
+
+def _first_difference(sources: list[StreamFacts], fps: list[float]) -> str:
+    if any(abs(f - fps[0]) > 0.01 for f in fps):
+        return "frame rate"
+    first = sources[0]
+    for words, names in _JOIN_KEYS:
+        if any(getattr(other, n) != getattr(first, n) for other in sources[1:] for n in names.split()):
+            return words
+    return ""
+
+
+def _stretches(pieces: list[reel.Piece], sources: list[StreamFacts], titles: list[Segment]
+               ) -> tuple[list[Stretch], str]:
+    """Every clip's stretches, placed on the timeline, and why any are re-encoded. Raises
+    SmartError when a clip has no frames in its range."""
+    result: list[Stretch] = []
+    titled = cut = False
+    for piece, facts in zip((p for p in pieces if p.segment is not None), sources, strict=True):
+        seg = piece.segment
+        assert seg is not None
+        tb = facts.time_base
+        piece_end = piece.start + piece.duration
+
+        def ticks(clip_ms: float, facts: StreamFacts = facts) -> int:
+            return round((facts.start_time + clip_ms / 1000) / facts.time_base)
+
+        start, stop = ticks(seg.source_in), ticks(seg.source_in + piece.duration)
+        dirty = [(ticks(seg.source_in + max(t.start, piece.start) - piece.start),
+                  ticks(seg.source_in + min(t.end, piece_end) - piece.start))
+                 for t in titles if t.start < piece_end and t.end > piece.start]
+        mine = split(facts.packets, start, stop, dirty)
+        shift = mine[0].first - round(Fraction(piece.start, 1000) / tb)
+        for s in mine:
+            s.source, s.shift = facts, shift
+            if s.encode:
+                if any(a < s.end and b > s.first for a, b in dirty):
+                    titled = True
+                else:
+                    cut = True
+        result += mine
+    clips = "a clip is" if len(sources) > 1 else "the clip is"
+    why = " and ".join(w for w, on in (("titles are drawn on the picture", titled),
+                                        (f"{clips} cut between keyframes", cut)) if on)
+    return result, why
 
 
 def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[Segment],
-              music_sources: list[Path], end_ms: int, workdir: Path) -> tuple[Step, list[Path]]:
-    """The sound of every piece at its level, joined in timeline order, under the music."""
+              music_sources: list[Path], end_ms: int, workdir: Path, crossfade: bool = False
+              ) -> tuple[Step, list[Path], list[Layer]]:
+    """The sound of every piece at its level, joined in timeline order (reel.py), under the music;
+    and the layers it places, for the loudness prediction (soundfacts.py)."""
     inputs: list[list[str]] = []
+    layers: list[Layer] = []
     chains: list[str] = []
-    labels: list[str] = []
-    pieces = _picture_pieces(videos, media, end_ms) if videos else []
-    any_sound = any(p.info is not None and p.info.has_audio and _clip_gain(p.segment) > 0
-                    for p in pieces if p.segment is not None)
-    if any_sound:
-        for i, piece in enumerate(pieces):
-            secs = seconds(piece.duration)
+    pieces = reel.pieces(videos, media, end_ms, crossfade) if videos else []
+    clip = None
+    if reel.has_clip_sound(pieces):
+        inputs, chains, clip = reel.audio_graph(pieces, 0)
+        for piece in pieces:  # a crossfade's two halves are counted whole: the meter corrects it
             seg, info = piece.segment, piece.info
-            if seg is not None and info is not None and info.has_audio and _clip_gain(seg) > 0:
-                seek = ["-ss", seconds(seg.source_in)] if seg.source_in > 0 and info.kind != "image" else []
-                chains.append(f"[{len(inputs)}:a:0]asetpts=PTS-STARTPTS,{AUDIO_FORMAT},"
-                              f"volume={_clip_gain(seg):.4f},apad,atrim=duration={secs}[c{i}]")
-                inputs.append([*seek, "-t", secs, "-vn", "-i", str(info.path)])
-            else:
-                chains.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=duration={secs}[c{i}]")
-            labels.append(f"[c{i}]")
-        if len(labels) > 1:
-            chains.append(f"{''.join(labels)}concat=n={len(labels)}:v=0:a=1[clip]")
-            clip = "[clip]"
-        else:
-            clip = labels[0]
-    else:
-        clip = None
+            if seg is not None and info is not None and info.has_audio and reel.clip_gain(seg) > 0:
+                layers.append(Layer(info.path, piece.start, seg.source_in if info.kind != "image" else 0,
+                                    piece.duration, reel.clip_gain(seg), is_clip=True))
     music_inputs: list[tuple[str, Segment]] = []
     for seg, path in zip(musics, music_sources, strict=True):
         music_inputs.append((f"[{len(inputs)}:a:0]", seg))
         inputs.append(["-i", str(path)])
+        layers.append(Layer(Path(path), seg.start, seg.source_in, seg.duration,
+                            (100 if seg.volume is None else seg.volume) / 100, seg.fade_in, seg.fade_out,
+                            sound.duck_depth(seg) if seg.duck else None))
     mix_chains, label = sound.mix_graph(clip, music_inputs, end_ms)
     wav = workdir / "sound_mix.wav"
     step = Step("mix", inputs, ";".join(chains + mix_chains), ["-map", label],
                 ["-c:a", "pcm_f32le", "-f", "wav"], wav, weight=end_ms / 1000 / MIX_SPEED + 0.2,
                 duration_ms=end_ms, log_level="info")
-    return step, [wav]
+    return step, [wav], layers
+
+
+_AAC = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-ac", "2"]
 
 
 def master_step(plan: RenderPlan, gain_db: float, limit: bool) -> Step:
     """The second sound run, once the mix is measured."""
     return Step("master", [["-i", str(plan.mix.output)]], "", ["-af", sound.master_filter(gain_db, limit)],
                 # the "fast" coder is ffmpeg's advice for high bit rates; ~0.5 s less per minute
-                ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-ac", "2",
-                 "-t", seconds(plan.duration_ms), "-f", "mp4"],
+                _AAC + ["-t", seconds(plan.duration_ms), "-f", "mp4"],
                 plan.master, weight=plan.duration_ms / 1000 / MASTER_SPEED, duration_ms=plan.duration_ms)
+
+
+def one_pass_step(plan: RenderPlan, gain_db: float) -> Step:
+    """Mix, master, measure and encode in one run, when the gain is known beforehand."""
+    return Step("master", plan.mix.inputs, sound.mastered_graph(plan.mix.filter_complex, gain_db),
+                plan.mix.maps, _AAC + ["-t", seconds(plan.duration_ms), "-f", "mp4"], plan.master,
+                weight=plan.mix.weight + plan.duration_ms / 1000 / MASTER_SPEED, duration_ms=plan.duration_ms,
+                log_level="info")
 
 
 def check_step(plan: RenderPlan, gain_db: float) -> Step:
@@ -396,39 +455,10 @@ def check_step(plan: RenderPlan, gain_db: float) -> Step:
 
 def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: list[Segment],
                   frame: tuple[int, int], fps: float, fill: str, quality: str, end_ms: int, font: Path,
-                  workdir: Path) -> tuple[list[Step], list[Path]]:
-    """The full re-encode: every piece fitted into the frame, joined, titled, encoded once."""
-    inputs: list[list[str]] = []
-    chains: list[str] = []
-    labels: list[str] = []
-    frame_rate = rate(fps)
-    pieces = _picture_pieces(videos, media, end_ms)
-    for i, piece in enumerate(pieces):
-        secs = seconds(piece.duration)
-        seg, info = piece.segment, piece.info
-        index = len(inputs)
-        if seg is not None and info is not None and info.has_video:
-            if info.kind == "image":
-                inputs.append(["-loop", "1", "-framerate", frame_rate, "-t", secs, "-i", str(info.path)])
-            else:
-                seek = ["-ss", seconds(seg.source_in)] if seg.source_in > 0 else []
-                inputs.append([*seek, "-t", secs, "-an", "-i", str(info.path)])
-            fit = fit_chain(f"[{index}:v:0]setpts=PTS-STARTPTS,", (info.width, info.height), frame, str(i), fill)
-            # a clip that ends before its segment does holds its last frame; only then, because
-            # tpad in the chain measurably slows x264 down even when it never pads
-            short = info.kind != "image" and info.duration_ms - seg.source_in < piece.duration + COPY_SLACK_MS
-            hold = f"tpad=stop_mode=clone:stop_duration={secs}," if short else ""
-            chains.append(f"{fit},fps={frame_rate},format=yuv420p,{hold}trim=duration={secs},"
-                          f"setpts=PTS-STARTPTS[v{i}]")
-        else:
-            chains.append(f"color=c=black:s={frame[0]}x{frame[1]}:r={frame_rate}:d={secs},"
-                          f"format=yuv420p,setsar=1[v{i}]")
-        labels.append(f"[v{i}]")
-    if len(pieces) == 1:
-        label = "[v0]"
-    else:
-        chains.append(f"{''.join(labels)}concat=n={len(pieces)}:v=1:a=0[vcat]")
-        label = "[vcat]"
+                  workdir: Path, crossfade: bool = False) -> tuple[list[Step], list[Path]]:
+    """The full re-encode: every piece fitted into the frame, joined (reel.py), titled, encoded once."""
+    frame_rate = Fraction(rate(fps))
+    inputs, chains, label = reel.video_graph(reel.pieces(videos, media, end_ms, crossfade), frame, frame_rate, fill)
     text_files: list[Path] = []
     if titles:
         draws = []
@@ -439,18 +469,18 @@ def _encode_steps(videos: list[Segment], media: dict[str, MediaInfo], titles: li
         chains.append(f"{label}{','.join(draws)}[vout]")
         label = "[vout]"
     preset, crf = QUALITY_PRESETS[quality]
-    frames = max(1, round(end_ms / 1000 * fps))
+    frames = max(1, reel.frame_at(end_ms, frame_rate))
     weight = frames * frame[0] * frame[1] / (1920 * 1080) / ENCODE_FPS_1080P
     if quality == "preview":
         weight /= 4
     step = Step("picture", inputs, ";".join(chains), ["-map", label],
-                ["-an", "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                 "-t", seconds(end_ms), "-f", "mp4"],
+                ["-an", *x264_args(preset, crf), "-pix_fmt", "yuv420p",
+                 "-frames:v", str(frames), "-t", seconds(end_ms), "-f", "mp4"],
                 workdir / "picture.mp4", weight=weight, duration_ms=end_ms)
     return [step], text_files
 
 
-def _x264_match(facts: StreamFacts) -> list[str]:
+def _x264_match(facts: StreamFacts, threads: int) -> list[str]:
     """Encoder options that make a re-encoded stretch fit between copied ones: same profile,
     level, pixel format, colour description; no B-frames (so its decode order is its display
     order and the join's decode timestamps can be set, see smart.py); parameter-set ids the
@@ -460,7 +490,7 @@ def _x264_match(facts: StreamFacts) -> list[str]:
     params = f"sps-id={sps_id}:bframes=0:level={level / 10:.1f}"
     if X264_PROFILES[facts.profile] == "high":
         params += ":8x8dct=1"
-    args = ["-c:v", "libx264", "-preset", PART_PRESET, "-crf", str(PART_CRF),
+    args = ["-c:v", "libx264", "-preset", PART_PRESET, "-crf", str(PART_CRF), "-threads", str(threads),
             "-profile:v", X264_PROFILES[facts.profile], "-x264-params", params, "-pix_fmt", facts.pix_fmt]
     if facts.color_range in (1, 2):
         args += ["-color_range", str(facts.color_range)]
@@ -471,21 +501,51 @@ def _x264_match(facts: StreamFacts) -> list[str]:
     return args
 
 
-def _part_steps(facts: StreamFacts, stretches: list[Stretch], seg: Segment, titles: list[Segment], font: Path,
-                workdir: Path) -> list[Step]:
-    """One ffmpeg run per re-encoded stretch: decode exactly its frames, draw the titles that
-    show in it on its own clock, encode to match the copied stream."""
-    tb = facts.time_base
-    base = stretches[0].first
+# A re-encoded stretch is split for the cores only into pieces at least this long: each piece
+# pays an ffmpeg start, a seek and an x264 start.
+MIN_PART_FRAMES = 20
+
+
+def _share_out(stretches: list[Stretch], cores: int) -> list[Stretch]:
+    """Split the longest re-encoded stretches until there is one per core (they run side by
+    side), at a keyframe of the source near the middle when there is one (the piece after it then
+    starts decoding right there), else at the middle frame. Each piece starts with an IDR of its
+    own, so any frame can begin one."""
+    result = list(stretches)
+    while sum(s.encode for s in result) < cores:
+        longest = max((s for s in result if s.encode), key=lambda s: s.frames)
+        if longest.frames < 2 * MIN_PART_FRAMES:
+            break
+        assert longest.source is not None
+        idrs = {p.pts for p in longest.source.packets if p.idr}
+        middle = longest.frames // 2
+        cuts = [k for k in range(MIN_PART_FRAMES, longest.frames - MIN_PART_FRAMES + 1) if longest.pts[k] in idrs]
+        k = min(cuts, key=lambda c: abs(c - middle)) if cuts else middle
+        head = dataclasses.replace(longest, end=longest.pts[k], frames=k, pts=longest.pts[:k])
+        tail = dataclasses.replace(longest, first=longest.pts[k], frames=longest.frames - k, pts=longest.pts[k:])
+        at = next(i for i, s in enumerate(result) if s is longest)
+        result[at:at + 1] = [head, tail]
+    return result
+
+
+def _part_steps(stretches: list[Stretch], titles: list[Segment], font: Path, workdir: Path) -> list[Step]:
+    """One ffmpeg run per re-encoded stretch: decode exactly its frames from its clip, draw the
+    titles that show in it on its own clock, encode to match the copied stream."""
     steps: list[Step] = []
-    codec = _x264_match(facts)
-    sar = facts.sar if facts.sar > 0 else Fraction(1)
-    pixels = facts.width * facts.height / (1920 * 1080)
-    for n, s in enumerate(x for x in stretches if x.encode):
+    encoded = [x for x in stretches if x.encode]
+    # the parts run side by side, one per core (run.py): the cores are shared out between them
+    threads = max(1, encoder_threads() // min(len(encoded), encoder_threads()))
+    for n, s in enumerate(encoded):
+        facts = s.source
+        assert facts is not None
+        tb = facts.time_base
+        codec = _x264_match(facts, threads)
+        sar = facts.sar if facts.sar > 0 else Fraction(1)
+        pixels = facts.width * facts.height / (1920 * 1080)
         s.part = workdir / f"part_{n}.mp4"
         frame_s = float(tb) * (s.pts[1] - s.pts[0]) if len(s.pts) > 1 else 1 / 60
         seek = max(0.0, float(s.first * tb) - facts.start_time - frame_s / 2)
-        offset_ms = seg.start + round(float((s.first - base) * tb) * 1000)
+        offset_ms = round(float((s.first - s.shift) * tb) * 1000)
         end_ms = offset_ms + round(float((s.end - s.first) * tb) * 1000)
         draws = []
         for i, title in enumerate(titles):

@@ -16,7 +16,9 @@ from typing import Any
 
 from .. import procs
 from . import audio as sound
-from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step
+from . import song, soundfacts
+from .encoder import encoder_threads
+from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step, one_pass_step
 from .smart import SmartError, assemble, split
 from .source import scan
 
@@ -154,6 +156,8 @@ async def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | No
     seconds = plan.duration_ms / 1000
     weights = {"mix": plan.mix.weight, "master": seconds / MASTER_SPEED, "assemble": seconds / ASSEMBLY_SPEED}
     weights |= {s.name: s.weight for s in plan.video}
+    if plan.songs:
+        weights["songs"] = song.SECONDS_PER_FIT * len(plan.songs)
     progress = _Progress(weights, on_progress)
     try:
         await _together(_sound(plan, ffmpeg, progress), _picture(plan, ffmpeg, progress))
@@ -194,6 +198,138 @@ async def _together(*jobs: Coroutine[Any, Any, None]) -> None:
 
 
 async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
+    """The sound in one run when its loudness can be predicted (soundfacts.py), checked by the
+    meter of the run that encodes it and done again with a corrected gain when it missed; else
+    measured first and mastered in a second run."""
+    for n, fit in enumerate(plan.songs):  # the user's songs, fitted to the video (cached)
+        try:
+            await asyncio.to_thread(song.prepare, fit)
+        except song.SongError as exc:
+            raise RenderError(str(exc)) from exc
+        progress.part("songs")((n + 1) / len(plan.songs))
+    predicted = await _predict(plan, ffmpeg)
+    if predicted is None:
+        await _sound_measured_first(plan, ffmpeg, progress)
+        return
+    level, peak = predicted
+    gain = min(sound.MAX_GAIN_DB, plan.loudness - level) if level > -69 else 0.0
+    tried: list[tuple[float, float]] = []
+    for attempt in range(sound.ONE_PASS_TRIES):
+        report = _both(progress.part("mix"), progress.part("master")) if attempt == 0 \
+            else progress.part(f"master {attempt}")  # the first run does the work of both planned ones
+        summary = await _run_step(one_pass_step(plan, gain), ffmpeg, report)
+        measured = sound.parse_ebur128(summary)
+        if measured is None:
+            raise RenderError("Rendering failed: the sound could not be measured for mastering.")
+        log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB: measured %.1f LUFS, %.1f dBTP",
+                 level, peak, gain, measured.integrated, measured.true_peak)
+        if level <= -69 or abs(measured.integrated - plan.loudness) <= sound.ONE_PASS_TOLERANCE \
+                or gain >= sound.MAX_GAIN_DB:
+            return
+        tried.append((gain, measured.integrated))
+        if len(tried) > 1 and abs(tried[-1][0] - tried[-2][0]) > 0.05:
+            (g0, i0), (g1, i1) = tried[-2], tried[-1]
+            slope = min(1.0, max(0.25, (i1 - i0) / (g1 - g0)))
+        else:
+            slope = 1.0 if measured.integrated < plan.loudness or peak + gain < sound.LIMITER_CEILING_DB else 0.8
+        gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - measured.integrated) / slope)
+    log.warning("the sound of %s is %.1f LUFS after %d runs (target %.1f)", plan.output, measured.integrated,
+                sound.ONE_PASS_TRIES, plan.loudness)
+
+
+def _both(*parts: Callable[[float], None]) -> Callable[[float], None]:
+    def report(fraction: float) -> None:
+        for part in parts:
+            part(fraction)
+    return report
+
+
+async def _predict(plan: RenderPlan, ffmpeg: str) -> tuple[float, float] | None:
+    """The mix's loudness and peak from the inputs' facts; inputs measured for the first time
+    here (one decode each) keep their facts for the next export."""
+    facts: dict[Path, soundfacts.Facts] = {}
+    for layer in plan.sound_layers:
+        if layer.path in facts:
+            continue
+        known = await asyncio.to_thread(soundfacts.load, layer.path)
+        if known is None:
+            known = await _measure(layer.path, ffmpeg)
+            if known is None:
+                return None
+        facts[layer.path] = known
+    return soundfacts.predict(plan.sound_layers, facts, plan.duration_ms)
+
+
+async def remember_facts(path: Path, ffmpeg: str | None = None) -> None:
+    """Measure an uploaded file's sound for the exports to come (started at upload, in the
+    background: the first export then masters in one run too)."""
+    if ffmpeg is None:
+        import imageio_ffmpeg
+
+        ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    try:
+        if await asyncio.to_thread(soundfacts.load, path) is None:
+            await _measure(path, ffmpeg)
+    except Exception:  # a nicety: the export measures what is missing
+        log.warning("the sound of %s could not be measured ahead", path, exc_info=True)
+
+
+_measuring: dict[Path, tuple[asyncio.Future[soundfacts.Facts | None], list[int]]] = {}
+
+
+async def _measure(path: Path, ffmpeg: str) -> soundfacts.Facts | None:
+    """One measurement per file at a time: an export waits for the one its upload started. It
+    stops (ffmpeg too) when everyone waiting for it was cancelled."""
+    if path not in _measuring:
+        future = asyncio.ensure_future(_measure_now(path, ffmpeg))
+        _measuring[path] = (future, [0])
+        future.add_done_callback(lambda _f: _measuring.pop(path, None))
+    running, waiting = _measuring[path]
+    waiting[0] += 1
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        if waiting[0] == 1 and not running.done():  # nobody else waits for it
+            running.cancel()
+            with contextlib.suppress(BaseException):
+                await running  # its ffmpeg is stopped before the render says it is
+        raise
+    finally:
+        waiting[0] -= 1
+
+
+async def _measure_now(path: Path, ffmpeg: str) -> soundfacts.Facts | None:
+    try:
+        proc = await spawn_ffmpeg(soundfacts.decode_command(ffmpeg, path))
+    except OSError:
+        return None
+    builder = soundfacts.Builder()
+
+    async def read_sound() -> None:
+        assert proc.stdout is not None
+        while chunk := await proc.stdout.read(1 << 22):
+            await asyncio.to_thread(builder.feed, chunk)  # numpy work off the event loop
+
+    # as in _run_step: the pipes are read to their end even when cancelled, or proc.wait() hangs
+    readers = asyncio.gather(read_sound(), _lines(proc.stderr, lambda line: None))
+    try:
+        await asyncio.shield(readers)
+        await proc.wait()
+    except asyncio.CancelledError:
+        stopper = asyncio.ensure_future(_stop_draining(proc, readers))
+        while not stopper.done():  # a second cancel must not leave ffmpeg running
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(stopper)
+        raise
+    if proc.returncode != 0:
+        return None
+    facts = await asyncio.to_thread(builder.finish)
+    with contextlib.suppress(OSError):
+        await asyncio.to_thread(soundfacts.save, path, facts)
+    return facts
+
+
+async def _sound_measured_first(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
     summary = await _run_step(plan.mix, ffmpeg, progress.part("mix"))
     measured = sound.parse_ebur128(summary)
     if measured is None:
@@ -218,18 +354,32 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
 
 
 async def _picture(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
-    for step in plan.video:
-        await _run_step(step, ffmpeg, progress.part(step.name))
+    if plan.mode != "smart":
+        for step in plan.video:
+            await _run_step(step, ffmpeg, progress.part(step.name))
+        return
+    # Re-encoded stretches are short (a second or two each): one x264 spreads them badly over the
+    # cores (its frame threads wait on a lookahead it never fills) and every run pays its start
+    # and its seek, so they run side by side, as many at once as there are cores.
+    slots = asyncio.Semaphore(encoder_threads())
+
+    async def part(step: Step) -> None:
+        async with slots:
+            await _run_step(step, ffmpeg, progress.part(step.name))
+
+    await _together(*(part(step) for step in plan.video))
 
 
 def _write(plan: RenderPlan) -> None:
     """The output file from the picture (copied and re-encoded stretches) and the sound."""
     if plan.mode == "encode":
         picture = scan(Path(plan.video[0].output))
-        stretches = split(picture.packets, min(p.pts for p in picture.packets), 1 << 62, [])
+        first = min(p.pts for p in picture.packets)
+        stretches = split(picture.packets, first, 1 << 62, [])
         if any(s.encode for s in stretches):
             raise RenderError("Rendering failed: the re-encoded picture has no keyframe at its start.")
-        assemble(picture, stretches, plan.master, plan.output)
+        for s in stretches:
+            s.source, s.shift = picture, first
+        assemble(stretches, plan.master, plan.output)
     else:
-        assert plan.source is not None
-        assemble(plan.source, plan.stretches, plan.master, plan.output)
+        assemble(plan.stretches, plan.master, plan.output)

@@ -5,7 +5,9 @@ stretches at IDR keyframes; a stretch is re-encoded when a title shows in it, wh
 cut that is not on a keyframe (up to the next keyframe only), or when it ends at a cut that
 would leave a B-frame without the picture it refers to. `assemble` writes the MP4: copied
 packets straight from the source, re-encoded stretches from their own small files, the audio
-from the audio render, with timestamps re-based onto the timeline.
+from the audio render, with timestamps re-based onto the timeline. Several clips with the same
+H.264 settings (the same SPS/PPS) join the same way: each clip's stretches come from its own file,
+placed at the clip's start on the timeline.
 
 Compatibility (avc1 and parameter sets). The copied stretches keep the source's SPS/PPS; x264
 writes its own for the re-encoded stretches, and a stream may switch parameter sets only at an
@@ -48,6 +50,8 @@ class Stretch:
     pts: list[int]  # the frames' pts in presentation order
     first_dts: int = 0  # decode timestamp of the first frame in the source (a copied IDR's)
     part: Path | None = None  # the re-encoded file, for "encode"
+    source: StreamFacts | None = None  # the clip the frames come from (set by the planner)
+    shift: int = 0  # output pts = source pts - shift (places the clip on the timeline)
 
     @property
     def encode(self) -> bool:
@@ -119,14 +123,18 @@ def _timed(packet: av.Packet, time_base: Fraction) -> tuple[float, av.Packet]:
     return float((packet.dts if packet.dts is not None else packet.pts or 0) * time_base), packet
 
 
-def assemble(source: StreamFacts, stretches: list[Stretch], audio: Path | None, output: Path,
-             offset: int = 0) -> None:
-    """Write `output`: the video stretches in order, re-based so the first frame is at `offset`
-    ticks, and the audio file's stream copied as it is. Raises SmartError when the re-encoded
-    parts do not fit (wrong frame count, unusable parameter sets)."""
+def assemble(stretches: list[Stretch], audio: Path | None, output: Path) -> None:
+    """Write `output`: the video stretches in order, each from its own source (copied) or part
+    (re-encoded), at its place on the timeline (`Stretch.shift`), and the audio file's stream
+    copied as it is. Raises SmartError when the parts do not fit (wrong frame count, unusable or
+    differing parameter sets)."""
+    source = stretches[0].source
+    assert source is not None and all(s.source is not None for s in stretches)
+    if any(s.source.extradata != source.extradata or s.source.time_base != source.time_base
+           for s in stretches if s.source is not None):
+        raise SmartError("the clips' H.264 parameter sets differ")
     config = parse_avcc(source.extradata)
     tb = source.time_base
-    base = stretches[0].first
     parts: dict[int, list[av.Packet]] = {}
     extra_sps: list[bytes] = []
     extra_pps: list[bytes] = []
@@ -145,10 +153,9 @@ def assemble(source: StreamFacts, stretches: list[Stretch], audio: Path | None, 
     if len(set(sps_ids)) != len(sps_ids) or len(set(pps_ids)) != len(pps_ids):
         raise SmartError("the re-encoded stretches' parameter sets collide")
     with contextlib.ExitStack() as stack:
-        src = stack.enter_context(av.open(str(source.path)))
+        template = stack.enter_context(av.open(str(source.path)))
         out = stack.enter_context(av.open(str(output), "w", format="mp4", options={"movflags": "+faststart"}))
-        src_stream = src.streams.video[0]
-        vs = out.add_stream_from_template(src_stream, opaque=True)
+        vs = out.add_stream_from_template(template.streams.video[0], opaque=True)
         vs.codec_context.extradata = merged.to_bytes()
         vs.time_base = tb
         audio_packets: Iterator[tuple[float, av.Packet]] = iter(())
@@ -164,7 +171,7 @@ def assemble(source: StreamFacts, stretches: list[Stretch], audio: Path | None, 
                         yield _timed(packet, astream.time_base)
 
             audio_packets = audio_iter()
-        video = _video_packets(src, src_stream, stretches, parts, base - offset, vs, tb)
+        video = _video_packets(stretches, parts, vs, tb)
         _interleave(out, video, audio_packets)
 
 
@@ -194,51 +201,71 @@ def _part_packets(s: Stretch, length_size: int, sps: list[bytes], pps: list[byte
     return result
 
 
-def _video_packets(src: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                   stretches: list[Stretch], parts: dict[int, list[av.Packet]], shift: int,
+def _copied(s: Stretch) -> Iterator[av.Packet]:
+    """The source packets of a copied stretch, in decode order: from its IDR up to the next IDR at
+    or after its end, leaving out a cut tail (split checked those come last in decode order)."""
+    assert s.source is not None
+    # A seek lands on the keyframe at or before the stretch, so a later stretch or a clip used
+    # twice is reached without demuxing what lies before it; but after a seek some demuxers
+    # (Matroska) cannot tell the first packets' decode times: then read from the start instead.
+    for seek in (True, False):
+        with av.open(str(s.source.path)) as src:
+            stream = src.streams.video[0]
+            if seek:
+                src.seek(s.first, stream=stream, backward=True, any_frame=False)
+            started = given = False
+            for packet in src.demux(stream):
+                if not packet.size or packet.pts is None or packet.is_discard:
+                    continue
+                if packet.pts < s.first and not started:
+                    continue  # before the stretch: an earlier re-encoded stretch or the trim
+                if started and packet.is_keyframe and packet.pts >= s.end:
+                    return
+                started = True
+                if packet.pts >= s.end:
+                    continue
+                if packet.dts is None:
+                    if seek and not given:
+                        break
+                    raise SmartError("a copied packet has no decode time")
+                given = True
+                yield packet
+            else:
+                return
+
+
+def _video_packets(stretches: list[Stretch], parts: dict[int, list[av.Packet]],
                    out_stream: av.video.stream.VideoStream, tb: Fraction) -> Iterator[tuple[float, av.Packet]]:
-    """Source packets for copied stretches, part packets for re-encoded ones, in decode order
-    with decode timestamps kept increasing across every join."""
-    demux = (p for p in src.demux(stream) if p.size and p.pts is not None and not p.is_discard)
-    pending: av.Packet | None = None
+    """Copied packets and re-encoded ones in decode order, on the timeline, with decode
+    timestamps kept increasing across every join."""
     last_dts: int | None = None
     for i, s in enumerate(stretches):
         if s.encode:
             # x264 writes these without B-frames (decode order = display order); their decode
             # times are set back by the next copied GOP's own delay so they stay below its first
             nxt = stretches[i + 1] if i + 1 < len(stretches) else None
-            upper = nxt.first_dts if nxt is not None else None
-            delay = nxt.first - nxt.first_dts if nxt is not None else 0
+            copied_next = nxt is not None and not nxt.encode
+            upper = nxt.first_dts - nxt.shift if copied_next else None
+            delay = nxt.first - nxt.first_dts if copied_next else 0
             for packet, pts in zip(parts[i], s.pts, strict=True):
+                pts -= s.shift
                 dts = pts - delay
                 if last_dts is not None and dts <= last_dts:
                     dts = last_dts + 1
                 if dts > pts or (upper is not None and dts >= upper):
                     raise SmartError("decode timestamps cannot stay in order across the join")
                 last_dts = dts
-                packet.pts, packet.dts = pts - shift, dts - shift
+                packet.pts, packet.dts = pts, dts
                 packet.time_base = tb
                 packet.stream = out_stream
                 yield _timed(packet, tb)
             continue
-        started = False
-        while True:
-            packet = pending if pending is not None else next(demux, None)
-            pending = None
-            if packet is None:
-                break
-            if packet.pts < s.first and not started:
-                continue  # before the stretch: an earlier re-encoded stretch or the trim
-            if started and packet.is_keyframe and packet.pts >= s.end:
-                pending = packet
-                break
-            started = True
-            if packet.pts >= s.end:
-                continue  # a cut tail: _clean_tail checked that these come last
-            if last_dts is not None and packet.dts <= last_dts:
+        for packet in _copied(s):
+            pts, dts = packet.pts - s.shift, packet.dts - s.shift
+            if last_dts is not None and dts <= last_dts:
                 raise SmartError("copied packets would go back in decode time")
-            last_dts = packet.dts
-            packet.pts, packet.dts = packet.pts - shift, packet.dts - shift
+            last_dts = dts
+            packet.pts, packet.dts = pts, dts
             packet.stream = out_stream
             yield _timed(packet, tb)
 

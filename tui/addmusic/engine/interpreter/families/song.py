@@ -96,8 +96,6 @@ REPLIES: dict[str, tuple[str, str]] = {
     "sync_off_no_music": ("The music is gone, so the cuts no longer follow a beat.", "音乐已删除，剪辑点不再卡点。"),
     "sync_off_cuts_moved": ("The cuts moved, so they are no longer on the beat; say 'sync to the beat' again to snap them.",
                             "剪辑点变了，不再卡点；再说一次“卡点”即可重新对齐。"),
-    "follow_waiting": ("(The composer here can't place sections on cuts yet, so the music plays as composed.)",
-                       "（当前的作曲器还不能把段落放在剪辑点上，音乐按原样播放。）"),
 }
 
 
