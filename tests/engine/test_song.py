@@ -244,15 +244,15 @@ def test_the_cut_times_are_part_of_the_compositions_key(tmp_path: Path) -> None:
     from addmusic.protocol.draft import Draft, Segment, Track
 
     keys = []
-    for cuts in ([1500], [2500]):
-        seg = Segment(id="m", src="gen_x", start=0, duration=4000,
+    for cuts in ([7000], [10000]):  # a piece long enough for sections (under 15 s it is a sting)
+        seg = Segment(id="m", src="gen_x", start=0, duration=20000,
                       extra={"style": "piano", "seed": 1, "follow_cuts": True, "cuts": cuts})
-        draft = Draft(tracks=[Track(1, [seg])], duration=4000)
+        draft = Draft(tracks=[Track(1, [seg])], duration=20000)
         generated: dict = {}
         materialise_music(draft, generated, tmp_path)
         info = generated["gen_x"]
         keys.append(info["key"])
-        assert (tmp_path / "gen_x.wav").is_file() and info["duration_ms"] == 4000
+        assert (tmp_path / "gen_x.wav").is_file() and info["duration_ms"] == 20000
         beat = 60 / info["tempo"]
         assert min(abs(t - cuts[0] / 1000) for t in info["sections"]) <= beat, (cuts, info["sections"])
     assert keys[0] != keys[1]

@@ -10,10 +10,12 @@ from __future__ import annotations
 import ast
 import asyncio
 import math
+import subprocess
 import wave
 from pathlib import Path
 from typing import Any
 
+import imageio_ffmpeg
 import pytest
 from test_app import chat_text, drop, ready, settings, type_and_send, wait_for  # noqa: F401 - settings: a fixture
 
@@ -264,8 +266,12 @@ async def test_an_edit_only_the_draft_shows_is_named_by_the_export(settings, sho
     clips = tmp_path / "clips"
     clips.mkdir()
     beach, city = clips / "beach.mp4", clips / "city.mp4"
-    for path in (beach, city):
-        path.write_bytes(short_clip.read_bytes())
+    beach.write_bytes(short_clip.read_bytes())
+    # another clip, not a copy: the engine keeps one media per content, and crossfades need two clips
+    await asyncio.to_thread(subprocess.run, [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
+                    "-i", "color=c=0x993366:s=320x240:r=25:d=3", "-f", "lavfi", "-i", "sine=f=440:d=3",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                    "-shortest", str(city)], check=True)
     app = AddMusicApp(settings)
     async with app.run_test(size=(100, 34)) as pilot:
         await ready(pilot, app)
