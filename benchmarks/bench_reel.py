@@ -19,18 +19,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import imageio_ffmpeg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tui"))
+
+from bench_render import _median  # noqa: E402 - the same timing as the render benchmark
 
 from addmusic.engine.beatsync import ClipSpan, snap_to_beats  # noqa: E402
 from addmusic.engine.media import probe  # noqa: E402
@@ -69,15 +68,6 @@ def make_inputs(folder: Path, size: str) -> tuple[list[Path], Path, list[float]]
     if not music.exists():
         write_wav(music, comp)
     return clips, music, list(comp.beats)
-
-
-def _median(fn: Callable[[], Any], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

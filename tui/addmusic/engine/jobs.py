@@ -57,6 +57,24 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
+async def store_retrying(call: Callable[[], T], what: str) -> T:
+    """A store call retried while another process holds the database's lock, with backoff and
+    jitter (the render worker's and the chat turn's policy); other errors, and a lock held for
+    minutes, raise."""
+    delay, waited = RETRY_FIRST_S, 0.0
+    while True:
+        try:
+            return call()
+        except sqlite3.OperationalError as exc:
+            if not transient(exc) or waited >= RETRY_TOTAL_S:
+                raise
+            log.warning("cannot %s (%s): retrying in %.1f s", what, exc, delay)
+            pause = delay * random.uniform(0.5, 1.0)
+            await asyncio.sleep(pause)
+            waited += pause
+            delay = min(RETRY_MAX_S, delay * 2)
+
+
 def people_words(exc: BaseException) -> str:
     text = str(exc)
     lowered = text.lower()
@@ -170,7 +188,7 @@ class RenderQueue:
                 self.waiting.remove(key)
             self._flush_unsaved()
             try:
-                job = await self._retrying(lambda k=key: self.store.job(*k), "read the render job")
+                job = await store_retrying(lambda k=key: self.store.job(*k), "read the render job")
             except Exception:
                 log.exception("render worker %d: cannot read job %s; it runs again at the next start", number, key)
                 continue
@@ -194,21 +212,6 @@ class RenderQueue:
                 self.remove_old_renders()
             except (OSError, sqlite3.Error) as exc:
                 log.warning("old renders not cleared: %s", exc)
-
-    async def _retrying(self, write: Callable[[], T], what: str) -> T:
-        """Run a store call, retrying a transient lock with backoff and jitter."""
-        delay, waited = RETRY_FIRST_S, 0.0
-        while True:
-            try:
-                return write()
-            except sqlite3.OperationalError as exc:
-                if not transient(exc) or waited >= RETRY_TOTAL_S:
-                    raise
-                log.warning("cannot %s (%s): retrying in %.1f s", what, exc, delay)
-                pause = delay * random.uniform(0.5, 1.0)
-                await asyncio.sleep(pause)
-                waited += pause
-                delay = min(RETRY_MAX_S, delay * 2)
 
     def _flush_unsaved(self) -> None:
         for key, (_outcome, write) in list(self.unsaved.items()):
@@ -241,7 +244,7 @@ class RenderQueue:
                               charged=outcome.charged)
 
         try:
-            await self._retrying(write, f"save render {job.job_id}")
+            await store_retrying(write, f"save render {job.job_id}")
         except sqlite3.Error as exc:
             log.error("render %s ended %s but cannot be saved (%s); kept to save later", job.job_id,
                       outcome.status, exc)
@@ -267,7 +270,7 @@ class RenderQueue:
 
         attempt = job.attempts + 1
         try:
-            await self._retrying(lambda: self.store.update_job(
+            await store_retrying(lambda: self.store.update_job(
                 job.user_id, job.job_id, status="processing", progress=0.0, attempts=attempt), "start a render")
         except sqlite3.Error as exc:
             log.error("render %s cannot start: %s", job.job_id, exc)

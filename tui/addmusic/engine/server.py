@@ -9,7 +9,6 @@ import dataclasses
 import json
 import logging
 import os
-import random
 import re
 import shutil
 import sqlite3
@@ -28,7 +27,7 @@ from ..protocol.draft import VIDEO, Draft, Segment, Track
 from ..protocol.errors import BAD_TOKEN, FILE_TOO_LARGE, NO_CREDITS, SESSION_NOT_FOUND, UNSUPPORTED_FILE
 from ..protocol.formats import MAX_UPLOAD_BYTES
 from . import validate
-from .jobs import RETRY_FIRST_S, RETRY_MAX_S, RETRY_TOTAL_S, RenderQueue, transient
+from .jobs import RenderQueue, store_retrying
 from .media import MediaInfo
 from .store import Job, Store, User
 from .turns import TurnResult, run_turn, stream_turn
@@ -82,23 +81,6 @@ class Failure(Exception):
 
 def ok(data: Any) -> JSONResponse:
     return JSONResponse({"code": 0, "message": "ok", "data": data})
-
-
-async def store_retrying(call: Any, what: str) -> Any:
-    """A store call retried while another process holds the database's lock, with backoff and
-    jitter (the render worker's policy, jobs.py); other errors, and a lock held for minutes, raise."""
-    delay, waited = RETRY_FIRST_S, 0.0
-    while True:
-        try:
-            return call()
-        except sqlite3.OperationalError as exc:
-            if not transient(exc) or waited >= RETRY_TOTAL_S:
-                raise
-            log.warning("cannot %s (%s): retrying in %.1f s", what, exc, delay)
-            pause = delay * random.uniform(0.5, 1.0)
-            await asyncio.sleep(pause)
-            waited += pause
-            delay = min(RETRY_MAX_S, delay * 2)
 
 
 def fail(code: int, message: str, status: int = 200) -> JSONResponse:
