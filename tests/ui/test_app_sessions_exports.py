@@ -162,3 +162,30 @@ async def test_a_render_left_running_shows_at_once_then_is_saved(settings, clip:
         await wait_for(pilot, lambda: "Saved the render from last time" in chat_text(second), timeout=90)
         assert (clip.parent / "beach-music.mp4").is_file()
         await wait_for(pilot, lambda: "· 0 frozen" in second.status_bar.plain)
+
+
+async def test_smart_rendering_is_a_setting_and_export_full_reencodes_all(settings, clip: Path,  # noqa: F811
+                                                                           monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`smart_render = false` and a typed "export full" both ask the engine for every frame re-encoded;
+    a plain export follows the setting."""
+    from addmusic.client.api import ApiClient
+
+    asked: list[bool] = []
+    submit = ApiClient.submit_render
+
+    async def recording(self, *args, smart: bool = True, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(smart)
+        return await submit(self, *args, smart=smart, **kwargs)
+
+    monkeypatch.setattr(ApiClient, "submit_render", recording)
+    app = AddMusicApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready_with_clip(pilot, app, clip)
+        await type_and_send(pilot, "export full")
+        await wait_for(pilot, lambda: "Saved " in chat_text(app), timeout=60)
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: chat_text(app).count("Saved ") == 2, timeout=60)
+        app.settings.smart_render = False
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: chat_text(app).count("Saved ") == 3, timeout=60)
+    assert asked == [False, True, False]

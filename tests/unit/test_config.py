@@ -69,3 +69,21 @@ def test_the_environment_wins_and_a_bad_value_says_which_variable(tmp_path: Path
     monkeypatch.setenv("ADDMUSIC_RENDER_POLL_S", "soon")
     with pytest.raises(SystemExit, match="ADDMUSIC_RENDER_POLL_S must be a number of seconds, not 'soon'"):
         load_settings(folders(tmp_path / "other"))
+
+
+@pytest.mark.parametrize(("written", "expected"), [("true", True), ("false", False)])
+def test_smart_render_is_read_from_the_file(tmp_path: Path, written: str, expected: bool) -> None:
+    settings = load_settings(write_config(tmp_path, f"smart_render = {written}\n"))
+    assert settings.problems == [] and settings.smart_render is expected
+
+
+def test_smart_render_refuses_a_non_boolean_and_reads_the_environment(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings(write_config(tmp_path, 'smart_render = "maybe"\n'))
+    assert settings.problems == [f"{tmp_path / 'config' / 'config.toml'}: smart_render must be true or false, "
+                                 "not 'maybe' (using the default)."]
+    assert settings.smart_render is True
+    monkeypatch.setenv("ADDMUSIC_SMART_RENDER", "off")
+    assert load_settings(folders(tmp_path / "other")).smart_render is False
+    monkeypatch.setenv("ADDMUSIC_SMART_RENDER", "perhaps")
+    with pytest.raises(SystemExit, match="ADDMUSIC_SMART_RENDER must be true or false"):
+        load_settings(folders(tmp_path / "other"))

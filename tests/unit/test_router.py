@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from addmusic.client.router import CHAT, CREDITS, EXPORT, STATE, UPLOAD, find_paths, rewrite_reply, route
+from addmusic.client.router import (
+    CHAT,
+    CREDITS,
+    EXPORT,
+    EXPORT_FULL,
+    STATE,
+    UPLOAD,
+    find_paths,
+    rewrite_reply,
+    route,
+)
 
 
 @pytest.mark.parametrize(("text", "action"), [
@@ -16,6 +26,8 @@ from addmusic.client.router import CHAT, CREDITS, EXPORT, STATE, UPLOAD, find_pa
     ("what's my balance", CREDITS),
     ("status", STATE), ("show tracks", STATE), ("状态", STATE), ("show the timeline", STATE),
     ("upload", UPLOAD), ("上传", UPLOAD),
+    ("export full", EXPORT_FULL), ("Full export please", EXPORT_FULL), ("完整导出", EXPORT_FULL),
+    ("don't export full", CHAT),
     ("don't export yet", CHAT), ("do not export", CHAT), ("不要导出", CHAT), ("wait, export", CHAT),
     ("export it as vertical with music at 30% and a title", CHAT),
     ("add background music", CHAT), ("make the export louder", CHAT), ("", CHAT),

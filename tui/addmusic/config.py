@@ -50,14 +50,15 @@ class Setting:
     """One setting, declared once: the loader, the README's table and the tests read this."""
 
     key: str  # the name in config.toml and on Settings
-    type: type  # str, float, int, Path or dict (a table)
+    type: type  # str, float, int, bool, Path or dict (a table)
     default: Any
     env: str | None  # the environment variable that overrides the file
     help: str
 
     @property
     def kind(self) -> str:
-        return {str: "text", float: "seconds", int: "whole number", Path: "folder", dict: "table"}[self.type]
+        return {str: "text", float: "seconds", int: "whole number", bool: "true/false", Path: "folder",
+                dict: "table"}[self.type]
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -75,6 +76,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("skill_platform", str, "unknown", None, "the `X-Skill-Platform` attribution header"),
     Setting("theme", str, None, None, "any Textual theme name, e.g. `textual-light`"),
     Setting("low_credits", int, 10, None, "the status bar warns at or below this many credits"),
+    Setting("smart_render", bool, True, "ADDMUSIC_SMART_RENDER",
+            "exports copy the frames the edit leaves alone; `false`: every frame re-encoded"),
     Setting("keys", dict, {}, None,
             "`[keys]` table: action id = key, e.g. `export = \"f5\"` (ids: see the help screen)"),
 )
@@ -100,6 +103,7 @@ class Settings:
     keys: dict[str, str] = _default("keys")
     theme: str | None = _default("theme")
     low_credits: int = _default("low_credits")
+    smart_render: bool = _default("smart_render")
     problems: list[str] = field(default_factory=list)  # what config.toml got wrong, said at start
 
     @property
@@ -116,10 +120,18 @@ def settings_table() -> str:
     """The README's settings table, from SETTINGS (a test keeps the README equal to it)."""
     rows = ["| setting | kind | default | environment | what it does |", "|---|---|---|---|---|"]
     for s in SETTINGS:
-        default = "unset" if s.default is None else "`{}`" if s.default == {} else f"`{s.default:g}`" \
-            if isinstance(s.default, float) else f"`{s.default}`"
+        default = "unset" if s.default is None else f"`{_toml(s.default)}`"
         rows.append(f"| `{s.key}` | {s.kind} | {default} | {f'`{s.env}`' if s.env else ''} | {s.help} |")
     return "\n".join(rows)
+
+
+def _toml(value: Any) -> str:
+    """A default as it is written in config.toml."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "{}" if value == {} else str(value)
 
 
 def is_loopback(url: str) -> bool:
@@ -158,6 +170,10 @@ def load_settings(folders: Folders | None = None) -> Settings:
     return settings
 
 
+_BOOL_WORDS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False,
+               "off": False}
+
+
 def _convert(setting: Setting, value: Any) -> Any:
     """`value` as the setting's type, or ValueError with the end of a sentence saying why."""
     if setting.type is float:
@@ -174,6 +190,13 @@ def _convert(setting: Setting, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"must be a whole number, not {value!r}")
         return value
+    if setting.type is bool:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower() if isinstance(value, str) else ""
+        if word in _BOOL_WORDS:
+            return _BOOL_WORDS[word]
+        raise ValueError(f"must be true or false, not {value!r}")
     if setting.type is dict:
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise ValueError('must be a table of names to keys, e.g. [keys] export = "f5"')

@@ -20,13 +20,15 @@ from ..protocol.phrases import (
     alternation,
 )
 
-EXPORT, CREDITS, STATE, UPLOAD, CHAT = "export", "credits", "state", "upload", "chat"
+EXPORT, EXPORT_FULL, CREDITS, STATE, UPLOAD, CHAT = "export", "export_full", "credits", "state", "upload", "chat"
 
 # A routed message is essentially the command: optional politeness around one of these phrases.
 _COMMANDS: list[tuple[str, list[str]]] = [
     (EXPORT, ["export", "export it", "export the video", "export video", "download", "download it",
               "download the video", "send me the video", "send it", "render", "render it", "导出",
               "导出视频", "下载", "下载视频"]),
+    (EXPORT_FULL, ["export full", "full export", "export all frames", "export with a full re-encode",
+                   "re-encode everything", "完整导出", "全部重新编码"]),
     (CREDITS, ["credits", "credit", "my credits", "balance", "my balance", "how many credits",
                "credits left", "积分", "余额", "查看积分", "查看余额"]),
     (STATE, ["status", "state", "show tracks", "show the tracks", "tracks", "timeline", "show timeline",

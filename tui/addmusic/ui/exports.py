@@ -48,7 +48,14 @@ class ExportsMixin:
         if self.exporting:
             self.notify("An export is already running.")
             return
-        self.run_export("high")
+        self.run_export("high", smart=self.settings.smart_render)
+
+    def action_export_full(self: Any) -> None:
+        """An export that re-encodes every frame, whatever `smart_render` says."""
+        if self.exporting:
+            self.notify("An export is already running.")
+            return
+        self.run_export("high", smart=False)
 
     def action_preview(self: Any) -> None:
         if self.exporting:
@@ -86,7 +93,7 @@ class ExportsMixin:
     # --- workers: they only post -------------------------------------------------------------
 
     @work(group=EXPORT_GROUP, exclusive=True, exit_on_error=False)
-    async def run_export(self: Any, quality: str) -> None:
+    async def run_export(self: Any, quality: str, smart: bool = True) -> None:
         from ..client.exports import ExportHandle, export
 
         client = self.require_client()
@@ -121,7 +128,7 @@ class ExportsMixin:
         done = ExportDone(key, quality, started_at=time.time())
         try:
             done.path = await export(client, dest, quality=quality, overwrite=preview, progress=progress,
-                                     handle=handle, queued=queued, started=started)
+                                     handle=handle, queued=queued, started=started, smart=smart)
             done.contains = contains
         except ApiError as exc:
             done.error = str(exc)

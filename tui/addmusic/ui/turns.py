@@ -8,7 +8,7 @@ from typing import Any
 
 from textual import work
 
-from ..client.router import CHAT, CREDITS, EXPORT, STATE, UPLOAD, rewrite_reply, route
+from ..client.router import CHAT, CREDITS, EXPORT, EXPORT_FULL, STATE, UPLOAD, rewrite_reply, route
 from .connection import state_message
 from .messages import Busy, Notice, ReplyChunk, TurnEnded, TurnFinished
 from .widgets.composer import Composer
@@ -29,6 +29,9 @@ class TurnsMixin:
         elif target.action == EXPORT:
             await self.chat.add_user(event.text)
             self.action_export()
+        elif target.action == EXPORT_FULL:
+            await self.chat.add_user(event.text)
+            self.action_export_full()
         elif target.action == CREDITS:
             await self.chat.add_user(event.text)
             self.action_credits()
