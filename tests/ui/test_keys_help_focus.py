@@ -188,7 +188,8 @@ async def test_config_problems_and_unknown_key_ids_are_said_at_start(tmp_path: P
         await pilot.pause(0.2)
         text = "\n".join(app.chat.text_lines())
         assert "unknown setting 'lanugage'" in text
-        assert "config.toml [keys]: unknown action 'exprot' (ignored). Valid actions: export, export_full, upload," in text
+        assert ("config.toml [keys]: unknown action 'exprot' (ignored). Valid actions: export, export_full, upload,"
+                in text)
         assert "(or press f2)" in text  # the known one still applies
 
 

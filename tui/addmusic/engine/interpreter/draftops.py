@@ -38,6 +38,21 @@ def insert_track(d: Draft, track: Track) -> None:
     d.tracks.insert(index, track)
 
 
+def put_music(seg: Segment) -> Callable[[Draft], Draft]:
+    """The music track holds a fresh copy of `seg` and nothing else (added or replaced)."""
+    def apply(draft: Draft) -> Draft:
+        out = draft.copy()
+        fresh = Segment.from_json(seg.to_json())
+        audio = out.tracks_of(AUDIO)
+        if audio:
+            audio[0].segments = [fresh]
+        else:
+            insert_track(out, Track(AUDIO, [fresh]))
+        return out
+
+    return apply
+
+
 def map_music(fn: Callable[[Segment], None]) -> Callable[[Draft], Draft]:
     def apply(draft: Draft) -> Draft:
         d = draft.copy()

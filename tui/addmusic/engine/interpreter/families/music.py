@@ -8,11 +8,11 @@ import zlib
 from typing import Any
 
 from addmusic.engine import styles
-from addmusic.protocol.draft import AUDIO, Draft, Segment, Track
+from addmusic.protocol.draft import AUDIO, Draft, Segment
 
 from .. import genres
 from ..core import Clause, Edit, Outcome, rule
-from ..draftops import has_video, insert_track, map_music, music_segments, new_hex, remove_tracks
+from ..draftops import has_video, map_music, music_segments, new_hex, put_music, remove_tracks
 from ..replies import say, span
 from ..slots import db_slot, duck_slot, fade_slots, span_in, volume_slot
 from ..vocab import EN, NUM, ZH, mentions_music, ms
@@ -111,22 +111,12 @@ def build_add(c: Clause, d: Draft, found: tuple[str, str, bool] | None = None) -
     seg = _music_seg(d, c.lang, c.t, found)
     replacing = bool(music_segments(d))
 
-    def apply(draft: Draft) -> Draft:
-        out = draft.copy()
-        fresh = Segment.from_json(seg.to_json())
-        audio = out.tracks_of(AUDIO)
-        if audio:
-            audio[0].segments = [fresh]
-        else:
-            insert_track(out, Track(AUDIO, [fresh]))
-        return out
-
     key = seg.extra["style"]
     label = styles.label(key) + _style_note(found, key, c.lang, c.t)
     reply = say("replaced_music" if replacing else "added_music", c.lang, label=label, volume=seg.volume,
                 span=span(seg.start, seg.end))
     args = {"style": key, "volume": seg.volume, "start_ms": seg.start}
-    return Outcome(tool, Edit(tool, args, apply, reply))
+    return Outcome(tool, Edit(tool, args, put_music(seg), reply))
 
 
 def build_restyle(c: Clause, d: Draft, found: tuple[str, str, bool] | None) -> Outcome:

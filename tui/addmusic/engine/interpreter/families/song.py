@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from addmusic.protocol.draft import AUDIO, Draft, Segment, Track
+from addmusic.protocol.draft import Draft, Segment
 
 from .. import genres
 from ..core import Clause, Edit, Outcome, rule
-from ..draftops import insert_track, music_segments, video_segments
+from ..draftops import music_segments, put_music, video_segments
 from ..slots import volume_slot
 from ..vocab import NUM, mentions_music, ms
 from .questions import QUESTION_START
@@ -173,18 +173,8 @@ def _song_seg(d: Draft, info: dict[str, Any], prev: Segment | None, *, in_ms: in
 
 
 def _set_song(seg: Segment) -> Edit:
-    def apply(draft: Draft) -> Draft:
-        out = draft.copy()
-        fresh = Segment.from_json(seg.to_json())
-        audio = out.tracks_of(AUDIO)
-        if audio:
-            audio[0].segments = [fresh]
-        else:
-            insert_track(out, Track(AUDIO, [fresh]))
-        return out
-
     return Edit("use_song", {"src": seg.src, "in_ms": seg.source_in, "pick": seg.extra.get("pick"),
-                             "fit": seg.extra.get("fit") or "loop"}, apply, "")
+                             "fit": seg.extra.get("fit") or "loop"}, put_music(seg), "")
 
 
 def _clock(ms_: int) -> str:
