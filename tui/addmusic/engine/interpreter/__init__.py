@@ -43,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     *clips.RULES_EARLY,  # "go back to hard cuts" is not an undo
     *history.RULES,
     *song.RULES,  # the user's song and cutting to the beat: before "unsupported" (卡点, "my own song")
+    *clip_sound.RULES_EARLY,  # one clip's sound: before "mute the second clip" reads as a move
     *clips.RULES,  # several clips: before "reverse"/"transitions" are read as things it cannot do
     *unsupported.RULES,
     *questions.RULES,

@@ -257,8 +257,8 @@ def _b_bare(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
 def _drop(phrase: str, c: Clause, d: Draft) -> Outcome | None:
     cat, infos = clips_of(c, d)
-    if re.match(r"^(?:删|去|剪|动|改|移|拿)", phrase):
-        return None  # "不要删海滩": a negated removal
+    if re.match(r"^(?:删|去|剪|动|改|移|拿|把|将)", phrase):
+        return None  # "不要删海滩": a negated removal; "不要把海滩静音": a verb follows, not a removal
     if re.fullmatch(r"(?:all|every|both|all of)?\s*(?:the |my |of the |of my )?(?:\d+ )?(?:clips|videos|clip|shots|of them|everything)|"
                     r"(?:全部|所有|全部的|所有的)(?:素材|片段|视频)?", phrase.strip()) and len(order(d)) > 1 and \
             re.search(r"\b(?:all|every|both|everything)\b|全部|所有", phrase):
