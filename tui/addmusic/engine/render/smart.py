@@ -119,8 +119,8 @@ def free_parameter_set_id(extradata: bytes) -> int:
 # Writing the file
 
 
-def _timed(packet: av.Packet, time_base: Fraction) -> tuple[float, av.Packet]:
-    return float((packet.dts if packet.dts is not None else packet.pts or 0) * time_base), packet
+def _timed(packet: av.Packet, seconds_per_tick: float) -> tuple[float, av.Packet]:
+    return (packet.dts if packet.dts is not None else packet.pts or 0) * seconds_per_tick, packet
 
 
 def assemble(stretches: list[Stretch], audio: Path | None, output: Path) -> None:
@@ -163,12 +163,13 @@ def assemble(stretches: list[Stretch], audio: Path | None, output: Path) -> None
             actx = stack.enter_context(av.open(str(audio)))
             astream = actx.streams.audio[0]
             aout = out.add_stream_from_template(astream)
+            audio_tick = float(astream.time_base)
 
             def audio_iter() -> Iterator[tuple[float, av.Packet]]:
                 for packet in actx.demux(astream):
                     if packet.size:
                         packet.stream = aout
-                        yield _timed(packet, astream.time_base)
+                        yield _timed(packet, audio_tick)
 
             audio_packets = audio_iter()
         video = _video_packets(stretches, parts, vs, tb)
@@ -201,37 +202,32 @@ def _part_packets(s: Stretch, length_size: int, sps: list[bytes], pps: list[byte
     return result
 
 
-def _copied(s: Stretch) -> Iterator[av.Packet]:
-    """The source packets of a copied stretch, in decode order: from its IDR up to the next IDR at
-    or after its end, leaving out a cut tail (split checked those come last in decode order)."""
+def _copied(s: Stretch) -> Iterator[tuple[av.Packet, int]]:
+    """The source packets of a copied stretch in decode order, each with its decode time from the
+    index (Matroska stores none, and after a seek ffmpeg cannot always guess them): from its IDR
+    up to the next IDR at or after its end, leaving out a cut tail (split checked those come last
+    in decode order). A seek lands on the keyframe at or before the stretch, so a later stretch
+    or a clip used twice is reached without demuxing what lies before it."""
     assert s.source is not None
-    # A seek lands on the keyframe at or before the stretch, so a later stretch or a clip used
-    # twice is reached without demuxing what lies before it; but after a seek some demuxers
-    # (Matroska) cannot tell the first packets' decode times: then read from the start instead.
-    for seek in (True, False):
-        with av.open(str(s.source.path)) as src:
-            stream = src.streams.video[0]
-            if seek:
-                src.seek(s.first, stream=stream, backward=True, any_frame=False)
-            started = given = False
-            for packet in src.demux(stream):
-                if not packet.size or packet.pts is None or packet.is_discard:
-                    continue
-                if packet.pts < s.first and not started:
-                    continue  # before the stretch: an earlier re-encoded stretch or the trim
-                if started and packet.is_keyframe and packet.pts >= s.end:
-                    return
-                started = True
-                if packet.pts >= s.end:
-                    continue
-                if packet.dts is None:
-                    if seek and not given:
-                        break
-                    raise SmartError("a copied packet has no decode time")
-                given = True
-                yield packet
-            else:
+    dts_of = s.source.dts_of
+    with av.open(str(s.source.path)) as src:
+        stream = src.streams.video[0]
+        src.seek(s.first, stream=stream, backward=True, any_frame=False)
+        started = False
+        for packet in src.demux(stream):
+            if not packet.size or packet.pts is None or packet.is_discard:
+                continue
+            if packet.pts < s.first and not started:
+                continue  # before the stretch: an earlier re-encoded stretch or the trim
+            if started and packet.is_keyframe and packet.pts >= s.end:
                 return
+            started = True
+            if packet.pts >= s.end:
+                continue
+            dts = dts_of.get(packet.pts)
+            if dts is None:
+                raise SmartError("a copied packet is not in the clip's index")
+            yield packet, dts
 
 
 def _video_packets(stretches: list[Stretch], parts: dict[int, list[av.Packet]],
@@ -239,6 +235,7 @@ def _video_packets(stretches: list[Stretch], parts: dict[int, list[av.Packet]],
     """Copied packets and re-encoded ones in decode order, on the timeline, with decode
     timestamps kept increasing across every join."""
     last_dts: int | None = None
+    tick = float(tb)
     for i, s in enumerate(stretches):
         if s.encode:
             # x264 writes these without B-frames (decode order = display order); their decode
@@ -258,16 +255,16 @@ def _video_packets(stretches: list[Stretch], parts: dict[int, list[av.Packet]],
                 packet.pts, packet.dts = pts, dts
                 packet.time_base = tb
                 packet.stream = out_stream
-                yield _timed(packet, tb)
+                yield _timed(packet, tick)
             continue
-        for packet in _copied(s):
-            pts, dts = packet.pts - s.shift, packet.dts - s.shift
+        for packet, dts in _copied(s):
+            pts, dts = packet.pts - s.shift, dts - s.shift
             if last_dts is not None and dts <= last_dts:
                 raise SmartError("copied packets would go back in decode time")
             last_dts = dts
             packet.pts, packet.dts = pts, dts
             packet.stream = out_stream
-            yield _timed(packet, tb)
+            yield _timed(packet, tick)
 
 
 def _interleave(out: av.container.OutputContainer, video: Iterator[tuple[float, av.Packet]],
