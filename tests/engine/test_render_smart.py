@@ -95,6 +95,7 @@ JOBS = [
     ("scene_cuts_30", 900, 4500, (2500, 600)),
     ("bframes_25", 0, 4700, None),  # cut at the end inside a GOP with B-frames
     ("bframes_30_mkv", 600, 5400, (1500, 500)),
+    ("bframes_30_mkv", 0, 6000, (1600, 400)),  # a stretch from a keyframe: the seek lands on it
 ]
 
 
