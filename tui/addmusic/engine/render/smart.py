@@ -31,7 +31,18 @@ from pathlib import Path
 
 import av
 
-from .source import Packet, StreamFacts, parameter_set_ids, parse_avcc, reframe, ue_id, with_length
+from .source import (
+    NAL_IDR,
+    AvcConfig,
+    Packet,
+    StreamFacts,
+    nal_types,
+    parameter_set_ids,
+    parse_avcc,
+    reframe,
+    ue_id,
+    with_length,
+)
 
 # Above this share of re-encoded frames the parts cost as much as a full re-encode: do that.
 MAX_SMART_SHARE = 0.8
@@ -49,7 +60,8 @@ class Stretch:
     frames: int
     pts: list[int]  # the frames' pts in presentation order
     first_dts: int = 0  # decode timestamp of the first frame in the source (a copied IDR's)
-    part: Path | None = None  # the re-encoded file, for "encode"
+    part: Path | None = None  # the re-encoded file, for "encode" (it may hold other stretches too)
+    part_first: int = 0  # where the stretch's frames start in that file
     source: StreamFacts | None = None  # the clip the frames come from (set by the planner)
     shift: int = 0  # output pts = source pts - shift (places the clip on the timeline)
 
@@ -138,9 +150,10 @@ def assemble(stretches: list[Stretch], audio: Path | None, output: Path) -> None
     parts: dict[int, list[av.Packet]] = {}
     extra_sps: list[bytes] = []
     extra_pps: list[bytes] = []
+    files: dict[Path, tuple[list[av.Packet], AvcConfig]] = {}
     for i, s in enumerate(stretches):
         if s.encode:
-            parts[i] = _part_packets(s, config.length_size, extra_sps, extra_pps)
+            parts[i] = _part_packets(s, config.length_size, files, extra_sps, extra_pps)
     merged = parse_avcc(source.extradata)
     for nal in extra_sps:
         if nal not in merged.sps:
@@ -176,20 +189,25 @@ def assemble(stretches: list[Stretch], audio: Path | None, output: Path) -> None
         _interleave(out, video, audio_packets)
 
 
-def _part_packets(s: Stretch, length_size: int, sps: list[bytes], pps: list[bytes]) -> list[av.Packet]:
-    """The re-encoded stretch's packets, parameter sets noted, framed like the source's."""
+def _part_packets(s: Stretch, length_size: int, files: dict[Path, tuple[list[av.Packet], AvcConfig]],
+                  sps: list[bytes], pps: list[bytes]) -> list[av.Packet]:
+    """The re-encoded stretch's packets from its part file (read once into `files`), parameter
+    sets noted, framed like the source's, the sets repeated in-band before its IDR."""
     assert s.part is not None
-    with av.open(str(s.part)) as part:
-        stream = part.streams.video[0]
-        cfg = parse_avcc(bytes(stream.codec_context.extradata or b""))
-        packets = [p for p in part.demux(stream) if p.size]
-    if len(packets) != s.frames:
-        raise SmartError(f"re-encoded stretch has {len(packets)} frames, expected {s.frames}")
-    sps += cfg.sps
-    pps += cfg.pps
+    if s.part not in files:
+        with av.open(str(s.part)) as part:
+            stream = part.streams.video[0]
+            cfg = parse_avcc(bytes(stream.codec_context.extradata or b""))
+            files[s.part] = [p for p in part.demux(stream) if p.size], cfg
+        sps += cfg.sps
+        pps += cfg.pps
+    packets, cfg = files[s.part]
+    mine = packets[s.part_first:s.part_first + s.frames]
+    if len(mine) != s.frames:
+        raise SmartError(f"re-encoded stretch has {len(mine)} frames, expected {s.frames}")
     in_band = b"".join(with_length(n, length_size) for n in cfg.sps + cfg.pps)
     result = []
-    for i, packet in enumerate(packets):
+    for i, packet in enumerate(mine):
         data = reframe(bytes(packet), cfg.length_size, length_size)
         if i == 0:
             data = in_band + data
@@ -197,8 +215,8 @@ def _part_packets(s: Stretch, length_size: int, sps: list[bytes], pps: list[byte
         if packet.is_keyframe:
             fresh.is_keyframe = True
         result.append(fresh)
-    if not result[0].is_keyframe:
-        raise SmartError("re-encoded stretch does not start with a keyframe")
+    if not result[0].is_keyframe or NAL_IDR not in nal_types(bytes(mine[0]), cfg.length_size):
+        raise SmartError("re-encoded stretch does not start with an IDR picture")
     return result
 
 

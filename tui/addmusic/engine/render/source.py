@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-_NAL_IDR = 5
+NAL_IDR = 5
 # x264 and libavcodec name the H.264 profiles like this; the renderer re-encodes to the same one.
 X264_PROFILES = {"Baseline": "baseline", "Constrained Baseline": "baseline", "Main": "main", "High": "high"}
 
@@ -65,7 +65,7 @@ class StreamFacts:
         return (self.time_base, self.width, self.height, self.pix_fmt, self.extradata, self.sar)
 
 
-def _nal_types(data: bytes, length_size: int) -> list[int]:
+def nal_types(data: bytes, length_size: int) -> list[int]:
     types, pos = [], 0
     while pos + length_size <= len(data):
         size = int.from_bytes(data[pos:pos + length_size], "big")
@@ -93,7 +93,7 @@ def scan(path: Path) -> StreamFacts:
                 continue
             pts.append(int(packet.pts))
             dts.append(None if packet.dts is None else int(packet.dts))
-            idr.append(bool(packet.is_keyframe) and _NAL_IDR in _nal_types(bytes(packet), length_size))
+            idr.append(bool(packet.is_keyframe) and NAL_IDR in nal_types(bytes(packet), length_size))
         sar = stream.sample_aspect_ratio or Fraction(1)
         decode = _decode_times(pts, dts)
         return StreamFacts(
