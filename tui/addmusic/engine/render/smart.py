@@ -4,8 +4,9 @@
 stretches at IDR keyframes; a stretch is re-encoded when a title shows in it, when it starts at a
 cut that is not on a keyframe (up to the next keyframe only), or when it ends at a cut that
 would leave a B-frame without the picture it refers to. `assemble` writes the MP4: copied
-packets straight from the source, re-encoded stretches from their own small files, the audio
-from the audio render, with timestamps re-based onto the timeline. Several clips with the same
+packets straight from the source, re-encoded stretches from the part files (one per core, each
+stretch starting on an IDR of its own), the audio from the audio render, with timestamps
+re-based onto the timeline. Several clips with the same
 H.264 settings (the same SPS/PPS) join the same way: each clip's stretches come from its own file,
 placed at the clip's start on the timeline.
 
