@@ -17,6 +17,11 @@ Makes a 60 s 1080p30 H.264 clip with sound (2 s GOPs, B-frames) and a 60 s music
 and prints the fraction of frames each job re-encodes. `--full` adds the 9:16 jobs (the ordinary
 clip and a grainy one at 8 Mbit/s, each against the engine's own picture command run bare) and
 the preview.
+
+The machine may be shared: the runs go in rounds (every job once per round, in turn), so a
+job and its baseline meet the same load, and each row also gives the CPU seconds the job took
+(this process and its ffmpeg children, user + system): on a busy machine wall times follow the
+work, and the CPU ratio shows the work each job costs whatever the load.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -122,6 +128,25 @@ def _median(fn: Callable[[], Any], runs: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def _cpu_seconds() -> float:
+    """User + system time of this process and of its children that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _rounds(jobs: list[tuple[str, Callable[[], Any]]], runs: int) -> list[tuple[str, float, float]]:
+    """Every job once per round, `runs` rounds; each job's median wall and CPU seconds."""
+    walls: dict[str, list[float]] = {name: [] for name, _ in jobs}
+    cpus: dict[str, list[float]] = {name: [] for name, _ in jobs}
+    for _ in range(runs):
+        for name, fn in jobs:
+            cpu, start = _cpu_seconds(), time.perf_counter()
+            fn()
+            walls[name].append(time.perf_counter() - start)
+            cpus[name].append(_cpu_seconds() - cpu)
+    return [(name, statistics.median(walls[name]), statistics.median(cpus[name])) for name, _ in jobs]
 
 
 def main() -> None:
@@ -236,24 +261,28 @@ def main() -> None:
                 ]
         if "preview" in groups:
             jobs.append(engine("engine: preview 360p ultrafast", draft(), quality="preview"))
-        rows = [(name, _median(fn, opts.runs)) for name, fn in jobs]
+        rows = _rounds(jobs, opts.runs)
         if "smart" in groups and not opts.no_full_title:
-            name, full = engine("engine: music + 3 s title, full re-encode", draft(title=True), mode="encode",
-                                smart=False)
-            rows.append((name, _median(full, 1)))
+            rows += _rounds([engine("engine: music + 3 s title, full re-encode", draft(title=True), mode="encode",
+                                    smart=False)], 1)
         peaks = _median(lambda: audio_peaks(clip), opts.runs)
         probed = _median(lambda: probe(clip), opts.runs)
 
-    times = dict(rows)
+    times = {name: wall for name, wall, _ in rows}
+    cpu = {name: used for name, _, used in rows}
     baseline = rows[0][1]
     print(f"inputs: {SECONDS} s 1920x1080 30 fps H.264 + AAC clip, {SECONDS} s WAV (made in {made:.1f} s); "
-          f"{os.cpu_count()} cores (shared); ffmpeg {Path(FFMPEG).name}; median of {opts.runs} (full re-encode: 1)")
-    print(f"{'job':<52} {'wall':>8} {'x real time':>12} {'vs baseline':>12} {'re-encoded':>11}")
-    for name, wall in rows:
-        print(f"{name:<52} {wall:>7.2f}s {SECONDS / wall:>12.1f} {wall / baseline:>11.2f}x {shares.get(name, '-'):>11}")
+          f"{os.cpu_count()} cores (shared, load {os.getloadavg()[0]:.1f} at the end); ffmpeg {Path(FFMPEG).name}; "
+          f"median of {opts.runs} rounds (full re-encode: 1)")
+    print(f"{'job':<52} {'wall':>8} {'x real time':>12} {'vs baseline':>12} {'CPU':>7} {'re-encoded':>11}")
+    for name, wall, used in rows:
+        print(f"{name:<52} {wall:>7.2f}s {SECONDS / wall:>12.1f} {wall / baseline:>11.2f}x {used:>6.2f}s "
+              f"{shares.get(name, '-'):>11}")
+
     def ratio(job: str, base: str, target: str) -> None:
         if job in times and base in times:
-            print(f"{job} / {base}: {times[job] / times[base]:.2f}x ({target})")
+            print(f"{job} / {base}: {times[job] / times[base]:.2f}x ({target}); "
+                  f"CPU {cpu[job] / cpu[base]:.2f}x")
 
     ratio("engine: music + 3 s title, smart", rows[0][0], "target <= 2")
     ratio("engine: music + 3 s title, full re-encode", "engine: music + 3 s title, smart", "target >= 5")

@@ -179,8 +179,13 @@ def test_no_smart_reencodes_the_whole_picture(cli_env: dict[str, str], clip_with
     smart, full = tmp_path / "smart.mp4", tmp_path / "full.mp4"
     message = 'title "trip" for 1 second at the beginning'
     assert (done := run_cli(cli_env, "run", clip_with_gap, "-m", message, "-o", smart)).returncode == 0, done.stderr
+    # the engine's poll answer says how the picture was made, and run says it in one line
+    said = [line for line in done.stderr.splitlines() if line.startswith("Smart render: ")]
+    assert len(said) == 1 and said[0].endswith(" % re-encoded (titles are drawn on the picture)"), done.stderr
+    assert 0 < float(said[0].split()[2]) < 80
     done = run_cli(cli_env, "run", clip_with_gap, "-m", message, "-o", full, "--no-smart")
     assert done.returncode == 0, done.stderr
+    assert "Full re-encode (titles are drawn on the picture; smart rendering is off)" in done.stderr.splitlines()
     source = _video_packets(clip_with_gap)
     # smart: the GOPs after the title are the source's own packets; --no-smart: not one of them
     assert len(_video_packets(smart) & source) > len(source) // 2

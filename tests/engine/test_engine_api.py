@@ -16,6 +16,7 @@ from addmusic.client.api import ApiClient, ApiError
 from addmusic.client.chat import StillWorking, TextDelta, TurnDone, TurnFailed, chat_turn
 from addmusic.client.exports import collect_pending, export, pending_store
 from addmusic.client.launcher import LOCAL_ENGINE_KEY, ensure_engine, running_engine
+from addmusic.protocol.renderplan import RenderPlanNote
 from conftest import EngineProcess, make_settings
 
 
@@ -57,8 +58,12 @@ async def test_full_job_over_loopback(engine: EngineProcess, isolated_home: Path
 
         dest = tmp_path / "out.mp4"
         phases: list[str] = []
-        path = await export(client, dest, progress=lambda phase, _pct: phases.append(phase))
+        plans: list[RenderPlanNote] = []
+        path = await export(client, dest, progress=lambda phase, _pct: phases.append(phase), planned=plans.append)
         assert path == dest and "render" in phases and "download" in phases
+        # the local engine says how it made the picture: the title is drawn, so not copied
+        assert plans and plans[-1].mode in ("smart", "encode") and "titles are drawn" in plans[-1].reason
+        assert 0 < plans[-1].reencoded <= 1
         with av.open(str(dest)) as container:
             assert container.streams.video[0].codec_context.name == "h264"
             assert container.streams.audio[0].codec_context.name == "aac"

@@ -121,6 +121,8 @@ def test_clips_are_joined_by_copying_all_but_the_changed_stretches(reels, tmp_pa
     else:
         assert plan.mode == "smart" and 0 < plan.share < 0.8, plan.describe()
         assert "between keyframes" in plan.reason and "titles" in plan.reason
+        # one ffmpeg run per core, each re-encoding its share of the stretches into one file
+        assert len(plan.video) == min(encoder_threads(), sum(s.encode for s in plan.stretches))
     assert "clips joined" in plan.describe()
     out = plan.output
     assert _clean_decode(out) == ""

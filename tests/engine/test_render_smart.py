@@ -17,7 +17,7 @@ import pytest
 from addmusic.engine.media import probe
 from addmusic.engine.render import build_plan, run_render
 from addmusic.engine.render.smart import split
-from addmusic.engine.render.source import Packet, parse_avcc, scan
+from addmusic.engine.render.source import INDEX_SUFFIX, Packet, index, parse_avcc, scan
 from addmusic.protocol.draft import Draft
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -30,6 +30,8 @@ CLIPS: dict[str, tuple[int, list[str], str, bool]] = {
     "bframes_60_mute": (60, ["-g", "45", "-bf", "2"], "testsrc2", False),
     # keyframes only where the picture cuts to another scene (x264's scenecut), not on a timer
     "scene_cuts_30": (30, ["-g", "600", "-keyint_min", "5", "-bf", "3"], "scenes", True),
+    # Matroska stores no decode times: with B-frames the first packets come without them
+    "bframes_30_mkv": (30, ["-g", "45", "-bf", "3"], "testsrc2", True),
 }
 CLIP_S = 6
 
@@ -56,7 +58,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("smart-src")
     paths = {}
     for name, (fps, options, picture, sound) in CLIPS.items():
-        paths[name] = folder / f"{name}.mp4"
+        paths[name] = folder / (f"{name[:-4]}.mkv" if name.endswith("_mkv") else f"{name}.mp4")
         _make(paths[name], fps, options, picture, sound)
     return paths
 
@@ -92,6 +94,8 @@ JOBS = [
     ("bframes_60_mute", 410, 5200, (3000, 700)),
     ("scene_cuts_30", 900, 4500, (2500, 600)),
     ("bframes_25", 0, 4700, None),  # cut at the end inside a GOP with B-frames
+    ("bframes_30_mkv", 600, 5400, (1500, 500)),
+    ("bframes_30_mkv", 0, 6000, (1600, 400)),  # a stretch from a keyframe: the seek lands on it
 ]
 
 
@@ -158,6 +162,33 @@ def test_reencoded_stretches_match_the_copied_stream(clips, tmp_path) -> None:
     assert len(config.sps) == 2 and len(config.pps) == 2  # and the re-encoded stretches' own
     dts = [p.dts for p in out.packets]
     assert dts == sorted(set(dts))  # decode times strictly increase across every join
+
+
+def test_an_untrimmed_matroska_clip_is_copied_frame_for_frame(clips, tmp_path) -> None:
+    source = clips["bframes_30_mkv"]
+    facts = scan(source)
+    assert facts.packets[0].idr and facts.has_b_frames  # its first frame, whose decode time is not stored
+    dts = [p.dts for p in facts.packets]
+    assert dts == sorted(set(dts)) and all(p.dts <= p.pts for p in facts.packets)
+    plan = build_plan(_draft(0, CLIP_S * 1000, None), {"c": probe(source)}, {}, tmp_path / "out.mp4",
+                      workdir=tmp_path / "w")
+    assert plan.mode == "copy" and plan.share == 0, plan.describe()
+    asyncio.run(run_render(plan))
+    assert _clean_decode(plan.output) == ""
+    (pics, _), (src_pics, _) = _frames(plan.output), _frames(source)
+    assert len(pics) == len(src_pics) == len(facts.packets)
+    assert all(np.array_equal(a, b) for a, b in zip(pics, src_pics, strict=True))
+
+
+def test_the_packet_index_is_kept_beside_the_clip_and_renewed_when_it_changes(clips, tmp_path) -> None:
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(clips["bframes_25"].read_bytes())
+    first = index(source)
+    kept = source.with_name(source.name + INDEX_SUFFIX)
+    assert kept.is_file() and first == scan(source)
+    assert index(source) == first  # read back: the same facts
+    source.write_bytes(clips["fixed_gop_30"].read_bytes())  # another clip under the same name
+    assert index(source) == scan(source) != first
 
 
 def test_no_smart_and_unsafe_sources_reencode_everything(clips, tmp_path) -> None:

@@ -381,6 +381,30 @@ async def test_every_poll_shape_downloads(wire: WireServer, client: ApiClient, t
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.part"))
 
 
+async def test_the_plan_in_a_poll_is_optional_and_heard_once_per_change(wire: WireServer, client: ApiClient,
+                                                                       tmp_path: Path) -> None:
+    wire.on("POST", "/api/render/proxy/lambda", ok('{"id": "R", "status": "pending", "progress": 0}'))
+    smart = '"plan": {"mode": "smart", "reason": "titles are drawn on the picture", "reencoded": 0.0667}'
+    polls = iter([ok('{"id": "R", "status": "processing", "progress": 10}'),  # the cloud: no plan
+                  ok('{"id": "R", "status": "processing", "progress": 20, "plan": "odd"}'),  # unknown: ignored
+                  ok('{"id": "R", "status": "processing", "progress": 40, %s}' % smart),
+                  ok('{"id": "R", "status": "processing", "progress": 60, %s}' % smart),
+                  ok('{"id": "R", "status": "processing", "progress": 80, "plan": {"mode": "encode", '
+                     '"reason": "smart rendering could not join the parts"}}')])
+
+    def poll(request: Request) -> list:
+        return next(polls, None) or ok('{"id": "R", "status": "completed", "outputUrl": "%s"}'
+                                       % f"{wire.url}/files/out.mp4")
+
+    wire.on("GET", "/api/render/proxy/lambda/R", poll)
+    wire.on("GET", "/files/out.mp4", response(200, b"\x00\x00\x00\x18ftypmp42" + os.urandom(1000), "video/mp4"))
+    await client.new_session()
+    heard: list[str] = []
+    await export(client, tmp_path / "out.mp4", planned=lambda plan: heard.append(plan.line()))
+    assert heard == ["Smart render: 6.7 % re-encoded (titles are drawn on the picture)",
+                     "Full re-encode (smart rendering could not join the parts)"]
+
+
 async def test_failed_render_reports_reason(wire: WireServer, client: ApiClient, tmp_path: Path) -> None:
     wire.on("POST", "/api/render/proxy/lambda", ok('{"id": "R", "status": "pending", "progress": 0}'))
     wire.on("GET", "/api/render/proxy/lambda/R", ok('{"id": "R", "status": "failed", "error": "codec exploded"}'))

@@ -243,7 +243,8 @@ async def run_one(client: Any, files: list[Path], messages: list[str], output: P
                         progress=lambda phase, p: reporter.progress(
                             "Rendering" if phase == "render" else "Downloading", p),
                         queued=lambda ahead: reporter.note(
-                            f"Queued, {ahead} ahead" if ahead else "Queued, next to render"))
+                            f"Queued, {ahead} ahead" if ahead else "Queued, next to render"),
+                        planned=lambda plan: reporter.note(plan.line()))
     state.pop("export", None)
     return path
 

@@ -31,6 +31,7 @@ from ..protocol.errors import (
     message_for,
     no_credits_message,
 )
+from ..protocol.renderplan import PLAN_KEY, RenderPlanNote
 from .credentials import Credentials, CredentialStore
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class RenderStatus:
     url: str | None = None
     error: str | None = None
     ahead: int | None = None  # renders in front of this one while it waits (local engine)
+    plan: RenderPlanNote | None = None  # how the picture is made, once planned (local engine)
 
     @property
     def finished(self) -> bool:
@@ -398,13 +400,19 @@ class ApiClient:
     async def wait_render(self, job_id: str, progress: Progress | None = None,
                           sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                           queued: Callable[[int], None] | None = None,
-                          started: Callable[[], None] | None = None) -> RenderStatus:
+                          started: Callable[[], None] | None = None,
+                          planned: Callable[[RenderPlanNote], None] | None = None) -> RenderStatus:
         """Poll until the render ends; `queued(n)` hears "n renders ahead" whenever n changes,
-        `started()` when a job that was heard waiting leaves the queue."""
+        `started()` when a job that was heard waiting leaves the queue, `planned(plan)` how the
+        engine makes the picture whenever that changes (a server that does not say: never)."""
         interval = self.settings.poll_interval(self.api_url)
         last_ahead: int | None = None
+        last_plan: RenderPlanNote | None = None
         while True:
             status = await self.render_status(job_id)
+            if planned and status.plan is not None and status.plan != last_plan:
+                last_plan = status.plan
+                planned(status.plan)
             if queued and status.ahead is not None and status.ahead != last_ahead:
                 last_ahead = status.ahead
                 queued(status.ahead)
@@ -495,4 +503,4 @@ def _render_status(data: Any, job_id: str) -> RenderStatus:
     return RenderStatus(str(inner.get("id") or job_id), status, 100.0 if status == "completed" else progress,
                         str(url) if url else None, str(error) if error else None,
                         int(ahead) if isinstance(ahead, int) and not isinstance(ahead, bool) and ahead >= 0
-                        else None)
+                        else None, RenderPlanNote.from_json(inner.get(PLAN_KEY)))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..protocol.errors import ApiError
+from ..protocol.renderplan import RenderPlanNote
 from .api import ApiClient, ConnectionLost
 from .files import PendingRender, PendingRenders, unique_path
 
@@ -33,10 +34,10 @@ COLLECT_HINT = "`addmusic-tui collect` saves it to {dest}"
 async def export(client: ApiClient, dest: Path, *, quality: str = "high", overwrite: bool = False,
                  progress: PhaseProgress | None = None, handle: ExportHandle | None = None,
                  queued: Callable[[int], None] | None = None, started: Callable[[], None] | None = None,
-                 smart: bool = True) -> Path:
+                 smart: bool = True, planned: Callable[[RenderPlanNote], None] | None = None) -> Path:
     """Render the session's draft and save it at `dest`; `queued(n)` hears "n renders ahead",
-    `started()` that a render heard waiting has begun; `smart=False` asks for the whole picture
-    re-encoded (`--no-smart`)."""
+    `started()` that a render heard waiting has begun, `planned(plan)` how the engine makes the
+    picture (when it says); `smart=False` asks for the whole picture re-encoded (`--no-smart`)."""
     state = await client.state()
     if not state.draft.exportable:
         raise ApiError("Nothing to export yet: upload a clip first.")
@@ -61,16 +62,18 @@ async def export(client: ApiClient, dest: Path, *, quality: str = "high", overwr
         pending.remove(job_id)
         if handle is not None:
             handle.job_id = status.job_id
-    return await _finish(client, pending, status.job_id, dest, overwrite, progress, handle, queued, started)
+    return await _finish(client, pending, status.job_id, dest, overwrite, progress, handle, queued, started,
+                         planned)
 
 
 async def _finish(client: ApiClient, pending: PendingRenders, job_id: str, dest: Path, overwrite: bool,
                   progress: PhaseProgress | None, handle: ExportHandle | None = None,
-                  queued: Callable[[int], None] | None = None, started: Callable[[], None] | None = None
+                  queued: Callable[[int], None] | None = None, started: Callable[[], None] | None = None,
+                  planned: Callable[[RenderPlanNote], None] | None = None
                   ) -> Path:
     try:
         status = await client.wait_render(job_id, (lambda p: progress("render", p)) if progress else None,
-                                          queued=queued, started=started)
+                                          queued=queued, started=started, planned=planned)
     except ApiError as exc:
         if not isinstance(exc, ConnectionLost) and _gone(exc):
             pending.remove(job_id)

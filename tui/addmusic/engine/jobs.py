@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..protocol.renderplan import RenderPlanNote
 from . import procs, validate
 from .store import Job, Store
 
@@ -105,6 +106,9 @@ class RenderQueue:
         self.unsaved: dict[Key, tuple[_Outcome, Callable[[], None]]] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
+        # how each render of this run makes its picture, for its poll answers (kept in memory: a
+        # job planned by an earlier engine has none, and the key is optional for clients)
+        self.plans: dict[Key, RenderPlanNote] = {}
 
     @property
     def busy(self) -> bool:
@@ -289,7 +293,11 @@ class RenderQueue:
             plan = build_plan(draft, sources.media, sources.audio, partial, quality=job.quality, font=FONT,
                               workdir=out_dir, smart=job.smart)
             log.info("render %s: %s", job.job_id, plan.describe())
-            await run_render(plan, self._progress_writer(job))
+            self._note_plan(job, plan)
+            try:
+                await run_render(plan, self._progress_writer(job))
+            finally:
+                self._note_plan(job, plan)  # a smart render that could not be joined was re-encoded whole
             expected = Expected(
                 duration_ms=draft.end,
                 audio=_expects_sound(draft, sources),
@@ -318,6 +326,13 @@ class RenderQueue:
             return
         charged = validate.cost_for(real_ms if real_ms else draft.end, job.quality)
         await self._finish(job, _Outcome("completed", output=str(final), charged=charged))
+
+    def _note_plan(self, job: Job, plan: Any) -> None:
+        share = 1.0 if plan.mode == "encode" else plan.share
+        self.plans[(job.user_id, job.job_id)] = RenderPlanNote(plan.mode, plan.reason, share)
+
+    def plan_of(self, job: Job) -> RenderPlanNote | None:
+        return self.plans.get((job.user_id, job.job_id))
 
     async def _fail(self, job: Job, partial: Path, message: str) -> None:
         log.warning("render %s failed: %s", job.job_id, message)
@@ -360,6 +375,7 @@ class RenderQueue:
             with contextlib.suppress(OSError):
                 folder.rmdir()
             self.store.mark_swept(job.user_id, job.job_id)
+            self.plans.pop((job.user_id, job.job_id), None)
             cleared += 1
         return cleared
 

@@ -26,6 +26,7 @@ from ..protocol import api
 from ..protocol.draft import VIDEO, Draft, Segment, Track
 from ..protocol.errors import BAD_TOKEN, FILE_TOO_LARGE, NO_CREDITS, SESSION_NOT_FOUND, UNSUPPORTED_FILE
 from ..protocol.formats import MAX_UPLOAD_BYTES
+from ..protocol.renderplan import PLAN_KEY
 from . import validate
 from .jobs import RenderQueue, store_retrying
 from .media import MediaInfo
@@ -400,6 +401,9 @@ class Engine:
                 view["ahead"] = ahead  # jobs rendering or queued before this one
         if job.error:
             view["error"] = job.error
+        plan = self.renders.plan_of(job)
+        if plan is not None:  # an addmusic extension: how the picture is made (protocol/renderplan.py)
+            view[PLAN_KEY] = plan.to_json()
         return view
 
     # --- lifecycle -----------------------------------------------------------------------

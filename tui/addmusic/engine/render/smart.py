@@ -4,8 +4,9 @@
 stretches at IDR keyframes; a stretch is re-encoded when a title shows in it, when it starts at a
 cut that is not on a keyframe (up to the next keyframe only), or when it ends at a cut that
 would leave a B-frame without the picture it refers to. `assemble` writes the MP4: copied
-packets straight from the source, re-encoded stretches from their own small files, the audio
-from the audio render, with timestamps re-based onto the timeline. Several clips with the same
+packets straight from the source, re-encoded stretches from the part files (one per core, each
+stretch starting on an IDR of its own), the audio from the audio render, with timestamps
+re-based onto the timeline. Several clips with the same
 H.264 settings (the same SPS/PPS) join the same way: each clip's stretches come from its own file,
 placed at the clip's start on the timeline.
 
@@ -31,7 +32,18 @@ from pathlib import Path
 
 import av
 
-from .source import Packet, StreamFacts, parameter_set_ids, parse_avcc, reframe, ue_id, with_length
+from .source import (
+    NAL_IDR,
+    AvcConfig,
+    Packet,
+    StreamFacts,
+    nal_types,
+    parameter_set_ids,
+    parse_avcc,
+    reframe,
+    ue_id,
+    with_length,
+)
 
 # Above this share of re-encoded frames the parts cost as much as a full re-encode: do that.
 MAX_SMART_SHARE = 0.8
@@ -49,7 +61,8 @@ class Stretch:
     frames: int
     pts: list[int]  # the frames' pts in presentation order
     first_dts: int = 0  # decode timestamp of the first frame in the source (a copied IDR's)
-    part: Path | None = None  # the re-encoded file, for "encode"
+    part: Path | None = None  # the re-encoded file, for "encode" (it may hold other stretches too)
+    part_first: int = 0  # where the stretch's frames start in that file
     source: StreamFacts | None = None  # the clip the frames come from (set by the planner)
     shift: int = 0  # output pts = source pts - shift (places the clip on the timeline)
 
@@ -119,8 +132,8 @@ def free_parameter_set_id(extradata: bytes) -> int:
 # Writing the file
 
 
-def _timed(packet: av.Packet, time_base: Fraction) -> tuple[float, av.Packet]:
-    return float((packet.dts if packet.dts is not None else packet.pts or 0) * time_base), packet
+def _timed(packet: av.Packet, seconds_per_tick: float) -> tuple[float, av.Packet]:
+    return (packet.dts if packet.dts is not None else packet.pts or 0) * seconds_per_tick, packet
 
 
 def assemble(stretches: list[Stretch], audio: Path | None, output: Path) -> None:
@@ -138,9 +151,10 @@ def assemble(stretches: list[Stretch], audio: Path | None, output: Path) -> None
     parts: dict[int, list[av.Packet]] = {}
     extra_sps: list[bytes] = []
     extra_pps: list[bytes] = []
+    files: dict[Path, tuple[list[av.Packet], AvcConfig]] = {}
     for i, s in enumerate(stretches):
         if s.encode:
-            parts[i] = _part_packets(s, config.length_size, extra_sps, extra_pps)
+            parts[i] = _part_packets(s, config.length_size, files, extra_sps, extra_pps)
     merged = parse_avcc(source.extradata)
     for nal in extra_sps:
         if nal not in merged.sps:
@@ -163,32 +177,38 @@ def assemble(stretches: list[Stretch], audio: Path | None, output: Path) -> None
             actx = stack.enter_context(av.open(str(audio)))
             astream = actx.streams.audio[0]
             aout = out.add_stream_from_template(astream)
+            audio_tick = float(astream.time_base)
 
             def audio_iter() -> Iterator[tuple[float, av.Packet]]:
                 for packet in actx.demux(astream):
                     if packet.size:
                         packet.stream = aout
-                        yield _timed(packet, astream.time_base)
+                        yield _timed(packet, audio_tick)
 
             audio_packets = audio_iter()
         video = _video_packets(stretches, parts, vs, tb)
         _interleave(out, video, audio_packets)
 
 
-def _part_packets(s: Stretch, length_size: int, sps: list[bytes], pps: list[bytes]) -> list[av.Packet]:
-    """The re-encoded stretch's packets, parameter sets noted, framed like the source's."""
+def _part_packets(s: Stretch, length_size: int, files: dict[Path, tuple[list[av.Packet], AvcConfig]],
+                  sps: list[bytes], pps: list[bytes]) -> list[av.Packet]:
+    """The re-encoded stretch's packets from its part file (read once into `files`), parameter
+    sets noted, framed like the source's, the sets repeated in-band before its IDR."""
     assert s.part is not None
-    with av.open(str(s.part)) as part:
-        stream = part.streams.video[0]
-        cfg = parse_avcc(bytes(stream.codec_context.extradata or b""))
-        packets = [p for p in part.demux(stream) if p.size]
-    if len(packets) != s.frames:
-        raise SmartError(f"re-encoded stretch has {len(packets)} frames, expected {s.frames}")
-    sps += cfg.sps
-    pps += cfg.pps
+    if s.part not in files:
+        with av.open(str(s.part)) as part:
+            stream = part.streams.video[0]
+            cfg = parse_avcc(bytes(stream.codec_context.extradata or b""))
+            files[s.part] = [p for p in part.demux(stream) if p.size], cfg
+        sps += cfg.sps
+        pps += cfg.pps
+    packets, cfg = files[s.part]
+    mine = packets[s.part_first:s.part_first + s.frames]
+    if len(mine) != s.frames:
+        raise SmartError(f"re-encoded stretch has {len(mine)} frames, expected {s.frames}")
     in_band = b"".join(with_length(n, length_size) for n in cfg.sps + cfg.pps)
     result = []
-    for i, packet in enumerate(packets):
+    for i, packet in enumerate(mine):
         data = reframe(bytes(packet), cfg.length_size, length_size)
         if i == 0:
             data = in_band + data
@@ -196,42 +216,37 @@ def _part_packets(s: Stretch, length_size: int, sps: list[bytes], pps: list[byte
         if packet.is_keyframe:
             fresh.is_keyframe = True
         result.append(fresh)
-    if not result[0].is_keyframe:
-        raise SmartError("re-encoded stretch does not start with a keyframe")
+    if not result[0].is_keyframe or NAL_IDR not in nal_types(bytes(mine[0]), cfg.length_size):
+        raise SmartError("re-encoded stretch does not start with an IDR picture")
     return result
 
 
-def _copied(s: Stretch) -> Iterator[av.Packet]:
-    """The source packets of a copied stretch, in decode order: from its IDR up to the next IDR at
-    or after its end, leaving out a cut tail (split checked those come last in decode order)."""
+def _copied(s: Stretch) -> Iterator[tuple[av.Packet, int]]:
+    """The source packets of a copied stretch in decode order, each with its decode time from the
+    index (Matroska stores none, and after a seek ffmpeg cannot always guess them): from its IDR
+    up to the next IDR at or after its end, leaving out a cut tail (split checked those come last
+    in decode order). A seek lands on the keyframe at or before the stretch, so a later stretch
+    or a clip used twice is reached without demuxing what lies before it."""
     assert s.source is not None
-    # A seek lands on the keyframe at or before the stretch, so a later stretch or a clip used
-    # twice is reached without demuxing what lies before it; but after a seek some demuxers
-    # (Matroska) cannot tell the first packets' decode times: then read from the start instead.
-    for seek in (True, False):
-        with av.open(str(s.source.path)) as src:
-            stream = src.streams.video[0]
-            if seek:
-                src.seek(s.first, stream=stream, backward=True, any_frame=False)
-            started = given = False
-            for packet in src.demux(stream):
-                if not packet.size or packet.pts is None or packet.is_discard:
-                    continue
-                if packet.pts < s.first and not started:
-                    continue  # before the stretch: an earlier re-encoded stretch or the trim
-                if started and packet.is_keyframe and packet.pts >= s.end:
-                    return
-                started = True
-                if packet.pts >= s.end:
-                    continue
-                if packet.dts is None:
-                    if seek and not given:
-                        break
-                    raise SmartError("a copied packet has no decode time")
-                given = True
-                yield packet
-            else:
+    dts_of = s.source.dts_of
+    with av.open(str(s.source.path)) as src:
+        stream = src.streams.video[0]
+        src.seek(s.first, stream=stream, backward=True, any_frame=False)
+        started = False
+        for packet in src.demux(stream):
+            if not packet.size or packet.pts is None or packet.is_discard:
+                continue
+            if packet.pts < s.first and not started:
+                continue  # before the stretch: an earlier re-encoded stretch or the trim
+            if started and packet.is_keyframe and packet.pts >= s.end:
                 return
+            started = True
+            if packet.pts >= s.end:
+                continue
+            dts = dts_of.get(packet.pts)
+            if dts is None:
+                raise SmartError("a copied packet is not in the clip's index")
+            yield packet, dts
 
 
 def _video_packets(stretches: list[Stretch], parts: dict[int, list[av.Packet]],
@@ -239,6 +254,7 @@ def _video_packets(stretches: list[Stretch], parts: dict[int, list[av.Packet]],
     """Copied packets and re-encoded ones in decode order, on the timeline, with decode
     timestamps kept increasing across every join."""
     last_dts: int | None = None
+    tick = float(tb)
     for i, s in enumerate(stretches):
         if s.encode:
             # x264 writes these without B-frames (decode order = display order); their decode
@@ -258,16 +274,16 @@ def _video_packets(stretches: list[Stretch], parts: dict[int, list[av.Packet]],
                 packet.pts, packet.dts = pts, dts
                 packet.time_base = tb
                 packet.stream = out_stream
-                yield _timed(packet, tb)
+                yield _timed(packet, tick)
             continue
-        for packet in _copied(s):
-            pts, dts = packet.pts - s.shift, packet.dts - s.shift
+        for packet, dts in _copied(s):
+            pts, dts = packet.pts - s.shift, dts - s.shift
             if last_dts is not None and dts <= last_dts:
                 raise SmartError("copied packets would go back in decode time")
             last_dts = dts
             packet.pts, packet.dts = pts, dts
             packet.stream = out_stream
-            yield _timed(packet, tb)
+            yield _timed(packet, tick)
 
 
 def _interleave(out: av.container.OutputContainer, video: Iterator[tuple[float, av.Packet]],
