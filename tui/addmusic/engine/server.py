@@ -260,7 +260,9 @@ class Engine:
             info = await asyncio.to_thread(probe, target)
         except MediaError as exc:
             if moved:
-                target.unlink(missing_ok=True)  # nothing of a refused upload stays on disk
+                from .render import soundfacts
+
+                soundfacts.remove(target)  # nothing of a refused upload stays on disk, facts included
             # the real reason (damaged, empty, too long), not "file type not supported"
             raise Failure(MEDIA_UNUSABLE, str(exc).replace(target.name, item.filename)) from None
         record = {k: v for k, v in dataclasses.asdict(info).items() if k != "path"}
