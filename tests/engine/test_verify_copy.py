@@ -52,3 +52,28 @@ def test_a_clip_whose_tail_does_not_decode_is_caught(clip, tmp_path) -> None:
         check_tail(damaged)
     with pytest.raises(OutputInvalid):
         check_tail(tmp_path / "missing.mp4")
+
+
+def test_an_upload_is_indexed_and_its_tail_checked_ahead_once(clip, tmp_path, monkeypatch) -> None:
+    import asyncio
+
+    from addmusic import engine
+    from addmusic.engine.render import run as render_run
+    from addmusic.engine.render import source
+
+    fresh = tmp_path / "upload.mp4"
+    fresh.write_bytes(clip.read_bytes())
+    decoded: list[Path] = []
+    real = engine.verify._decode_tail
+    monkeypatch.setattr(engine.verify, "_decode_tail", lambda path: decoded.append(path) or real(path))
+    asyncio.run(render_run.remember_picture(fresh))
+    assert decoded == [fresh]
+    facts = source.scan(fresh)
+    assert facts is source.scan(fresh) and len(facts.packets) == FRAMES  # indexed once, kept
+    check_tail(fresh)  # the export's check: already done
+    assert decoded == [fresh]
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(4000))
+    asyncio.run(render_run.remember_picture(broken))  # a nicety: the export finds and says the problem
+    with pytest.raises(OutputInvalid):
+        check_tail(broken)

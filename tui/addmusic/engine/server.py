@@ -267,10 +267,13 @@ class Engine:
             raise Failure(MEDIA_UNUSABLE, str(exc).replace(target.name, item.filename)) from None
         record = {k: v for k, v in dataclasses.asdict(info).items() if k != "path"}
         self.store.add_media(media_id, session["session_id"], target, record)
-        if info.has_audio:  # its loudness, measured now, lets the export master in one run
-            from .render.run import remember_facts
+        from .render.run import remember_facts, remember_picture
 
-            task = asyncio.ensure_future(remember_facts(target))
+        ahead = [remember_facts(target)] if info.has_audio else []  # the export masters in one run
+        if info.kind == "video" and info.video_codec == "h264":
+            ahead.append(remember_picture(target))  # and plans a copy without reading the clip again
+        for work in ahead:
+            task = asyncio.ensure_future(work)
             self.background.add(task)
             task.add_done_callback(self.background.discard)
         state = session["state"]

@@ -15,6 +15,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import av
+
 from .. import procs
 from . import audio as sound
 from . import song, soundfacts
@@ -318,6 +320,18 @@ async def remember_facts(path: Path, ffmpeg: str | None = None) -> None:
             await _measure(path, ffmpeg)
     except Exception:  # a nicety: the export measures what is missing
         log.warning("the sound of %s could not be measured ahead", path, exc_info=True)
+
+
+async def remember_picture(path: Path) -> None:
+    """Index an uploaded clip for copying and decode its last pictures (the check a copied
+    export relies on), in the background at upload: its exports then start at once."""
+    from ..verify import OutputInvalid, check_tail
+
+    try:
+        await asyncio.to_thread(scan, path)
+        await asyncio.to_thread(check_tail, path)
+    except (OutputInvalid, OSError, ValueError, IndexError, av.FFmpegError):  # the export finds and says it
+        log.info("the picture of %s could not be checked ahead", path, exc_info=True)
 
 
 _measuring: dict[Path, tuple[asyncio.Future[soundfacts.Facts | None], list[int]]] = {}

@@ -7,6 +7,7 @@ closed GOP: nothing after it refers to anything before it) from a mere "keyframe
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -64,8 +65,35 @@ def _nal_types(data: bytes, length_size: int) -> list[int]:
     return types
 
 
+# Recent scans by file identity: the upload scans its clip in the background (render/run.py,
+# remember_picture), and every export of that clip then plans without demuxing it again.
+_SCANNED: dict[tuple[str, int, int], StreamFacts] = {}
+SCANS_KEPT = 8
+_SCANNED_LOCK = threading.Lock()
+
+
+def file_key(path: Path) -> tuple[str, int, int]:
+    """A file's identity for caches: path, size and modification time (the engine's media are
+    named by their content and never change in place)."""
+    st = Path(path).stat()
+    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns
+
+
 def scan(path: Path) -> StreamFacts:
-    """Demux the first video stream; raises av.FFmpegError/OSError/ValueError on unreadable files."""
+    """Demux the first video stream; raises av.FFmpegError/OSError/ValueError on unreadable files.
+    The same unchanged file is scanned once (the result is shared: callers do not change it)."""
+    key = file_key(path)
+    known = _SCANNED.get(key)
+    if known is None:
+        known = _scan(Path(path))
+        with _SCANNED_LOCK:  # scans run in worker threads too
+            _SCANNED[key] = known
+            while len(_SCANNED) > SCANS_KEPT:
+                del _SCANNED[next(iter(_SCANNED))]
+    return known
+
+
+def _scan(path: Path) -> StreamFacts:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         ctx = stream.codec_context
