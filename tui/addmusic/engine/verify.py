@@ -130,7 +130,7 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
             audio: av.stream.Stream | None, full: bool, *, tail: bool = True) -> tuple[dict[str, float], int]:
     """Decode what the check calls for; return how far each stream really reaches (ms) and how
     many pictures the video has."""
-    ends: dict[str, float] = {}
+    reach: dict[str, int] = {}  # in each stream's time base: exact, and no Fraction per packet
     frames = 0
     keyframes: list[int] = []
     head = 0
@@ -143,8 +143,9 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
             continue
         stream = packet.stream
         kind = "picture" if stream is video else "sound"
-        end = float((packet.pts + (packet.duration or 0)) * packet.time_base) * 1000
-        ends[kind] = max(ends.get(kind, 0.0), end)
+        end = packet.pts + (packet.duration or 0)
+        if end > reach.get(kind, -(1 << 62)):
+            reach[kind] = end
         frames += stream is video
         if stream is video and not full:
             if packet.is_keyframe:
@@ -159,7 +160,9 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
         container.seek(keyframes[-1], stream=video, backward=True, any_frame=False)
         for _frame in container.decode(video):
             pass
-    return ends, frames
+    bases = {"picture": video.time_base if video is not None else None,
+             "sound": audio.time_base if audio is not None else None}
+    return {kind: float(ticks * bases[kind]) * 1000 for kind, ticks in reach.items()}, frames
 
 
 def _short(exc: BaseException) -> str:
