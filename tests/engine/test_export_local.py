@@ -78,8 +78,11 @@ async def test_bad_waits_are_ignored_and_a_client_of_another_engine_downloads(
         await client.aclose()
 
 
-@pytest.mark.parametrize("url, held", [("https://api.example.com", False), ("http://127.0.0.1:9", True)])
-async def test_only_loopback_servers_are_asked_to_hold_the_poll(isolated_home: Path, url: str, held: bool) -> None:
+@pytest.mark.parametrize("url, key, held", [("https://api.example.com", None, False),
+                                            ("http://127.0.0.1:9", None, False),  # e.g. an ADK server here
+                                            ("http://127.0.0.1:9", LOCAL_ENGINE_KEY, True)])
+async def test_only_the_local_engine_is_asked_to_hold_the_poll(isolated_home: Path, url: str, key: str | None,
+                                                               held: bool) -> None:
     asked: list[httpx.URL] = []
     answers = iter(["processing", "processing", "completed"])
 
@@ -88,7 +91,7 @@ async def test_only_loopback_servers_are_asked_to_hold_the_poll(isolated_home: P
         return httpx.Response(200, json={"code": 0, "data": {"id": "R", "status": next(answers), "progress": 5}})
 
     settings = make_settings(isolated_home, url, render_poll_s=1.0)
-    client = ApiClient(url, settings, transport=httpx.MockTransport(serve))
+    client = ApiClient(url, settings, account_key=key, transport=httpx.MockTransport(serve))
     client.creds.token = "t"
     pauses: list[float] = []
 

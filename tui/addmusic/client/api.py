@@ -33,6 +33,7 @@ from ..protocol.errors import (
     no_credits_message,
 )
 from .credentials import Credentials, CredentialStore
+from .launcher import LOCAL_ENGINE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,9 @@ class ApiClient:
         self.account_key = account_key or self.origin
         self.settings = settings
         self.cloud_like = not is_loopback(self.api_url)
+        # this front end's own engine (not the cloud, nor a server given by --api-url): it may
+        # hold polls and hand over finished files on this machine (docs/API.md, local engine)
+        self.local_engine = account_key == LOCAL_ENGINE_KEY and not self.cloud_like
         self.store = CredentialStore(settings.folders.data / "credentials.json")
         # NEMO_TOKEN / NEMO_CLIENT_ID are for the cloud or an explicit --api-url, not the local engine
         self.creds: Credentials = self.store.load(self.account_key, use_env=settings.api_url is not None)
@@ -392,10 +396,10 @@ class ApiClient:
         return _render_status(data, job_id)
 
     async def render_status(self, job_id: str, *, wait: float = 0.0) -> RenderStatus:
-        """The job now; with `wait` (loopback servers only: the local engine's held poll, see
-        docs/API.md) the engine answers as soon as the job ends, or after `wait` seconds."""
+        """The job now; with `wait` (the local engine only: its held poll, see docs/API.md) the
+        engine answers as soon as the job ends, or after `wait` seconds."""
         path = api.render_path(job_id)
-        if wait > 0 and not self.cloud_like:
+        if wait > 0 and self.local_engine:
             path += f"?wait={wait:g}"
         return _render_status(await self._call("GET", path, idempotent=True), job_id)
 
@@ -409,7 +413,7 @@ class ApiClient:
         """Poll until the render ends; `queued(n)` hears "n renders ahead" whenever n changes,
         `started()` when a job that was heard waiting leaves the queue."""
         interval = self.settings.poll_interval(self.api_url)
-        held = not self.cloud_like  # the local engine holds the poll until the job ends or `interval` passes
+        held = self.local_engine  # it holds the poll until the job ends or `interval` passes
         clock = asyncio.get_running_loop().time
         last_ahead: int | None = None
         while True:
@@ -451,7 +455,7 @@ class ApiClient:
     def _engine_file(self, path: str | None) -> Path | None:
         """`path` when this client started or found the local engine (so it runs on this machine)
         and it names a file in that engine's folder; None otherwise."""
-        if not path or self.cloud_like or not self.settings.uses_local_engine:
+        if not path or not self.local_engine or not self.settings.uses_local_engine:
             return None
         folder = self.settings.folders.engine.resolve()
         try:
