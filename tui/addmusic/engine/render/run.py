@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -228,13 +229,15 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
         report = _both(progress.part("mix"), progress.part("master")) if attempt == 0 \
             else progress.part(f"master {attempt}")  # the first run does the work of both planned ones
         step = one_pass_step(plan, gain)
+        started = time.perf_counter()
         summary = await _run_step(step if picture is None else with_picture(step, picture, plan.output), ffmpeg,
                                   report)
         measured = sound.parse_ebur128(summary)
         if measured is None:
             raise RenderError("Rendering failed: the sound could not be measured for mastering.")
-        log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB: measured %.1f LUFS, %.1f dBTP",
-                 level, peak, gain, measured.integrated, measured.true_peak)
+        log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB: measured %.1f LUFS, %.1f dBTP "
+                 "(ffmpeg %.2f s%s)", level, peak, gain, measured.integrated, measured.true_peak,
+                 time.perf_counter() - started, ", picture copied" if picture else "")
         if level <= -69 or abs(measured.integrated - plan.loudness) <= sound.ONE_PASS_TOLERANCE \
                 or gain >= sound.MAX_GAIN_DB:
             return picture is not None
