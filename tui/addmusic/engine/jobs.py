@@ -313,8 +313,8 @@ class RenderQueue:
             clock.lap("planned")
             log.info("render %s: %s", job.job_id, plan.describe())
             whole = whole_copy(plan)
-            # a clip copied whole hands its own packets over: its tail is decoded while the
-            # sound renders (on the core ffmpeg leaves), the output's then only counted
+            # a clip copied whole hands its own packets over: its last pictures were decoded at
+            # upload (or are now, while the sound renders), and the output's are only counted
             tail = _quietly(asyncio.ensure_future(asyncio.to_thread(check_tail, whole))) if whole else None
             await run_render(plan, self._progress_writer(job))
             clock.lap("rendered")

@@ -194,7 +194,7 @@ async def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | No
         on_progress(100.0)
 
 
-async def _together(*jobs: Coroutine[Any, Any, None]) -> None:
+async def _together(*jobs: Coroutine[Any, Any, object]) -> None:
     """Run side by side; when one fails or all are cancelled, stop the others and wait for them,
     so no ffmpeg outlives the render."""
     tasks = [asyncio.ensure_future(job) for job in jobs]
