@@ -160,9 +160,9 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
         container.seek(keyframes[-1], stream=video, backward=True, any_frame=False)
         for _frame in container.decode(video):
             pass
-    bases = {"picture": video.time_base if video is not None else None,
-             "sound": audio.time_base if audio is not None else None}
-    return {kind: float(ticks * bases[kind]) * 1000 for kind, ticks in reach.items()}, frames
+    bases = {kind: stream.time_base for kind, stream in (("picture", video), ("sound", audio))
+             if stream is not None and stream.time_base is not None}
+    return {kind: float(ticks * bases[kind]) * 1000 for kind, ticks in reach.items() if kind in bases}, frames
 
 
 def _short(exc: BaseException) -> str:
