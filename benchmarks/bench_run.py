@@ -8,7 +8,9 @@ session, upload over loopback, probing, composing 60 s of music, the mix (video 
 download. The engine is started once before timing (its cold start is reported on its own line);
 the baseline is `ffmpeg -i clip -i music.wav -filter_complex amix -c:v copy -c:a aac`.
 "export" is the part from the render's submission (the client's debug log's timestamp of its
-POST) to the file saved (the command's end).
+POST) to the file saved (the command's end); the engine's own split of it (plan, render, output
+check, store) is read from its log. The machine's load average is printed: ratios from one run
+are what counts on a shared machine.
 """
 
 from __future__ import annotations
@@ -61,13 +63,19 @@ def main() -> None:
         exports.append(ended - submitted)
         return wall
 
+    def run_bare() -> float:
+        return timed([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip), "-i", str(music),
+                      "-filter_complex", "[0:a][1:a]amix=inputs=2:duration=first:normalize=0[a]",
+                      "-map", "0:v", "-map", "[a]", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k",
+                      str(folder / "bare.mp4")], env)
+
     cold = run_job()  # starts the engine too
     exports.clear()
-    job = [run_job() for _ in range(args.runs)]
-    bare = [timed([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-i", str(clip), "-i", str(music),
-                   "-filter_complex", "[0:a][1:a]amix=inputs=2:duration=first:normalize=0[a]",
-                   "-map", "0:v", "-map", "[a]", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k",
-                   str(folder / "bare.mp4")], env) for _ in range(args.runs)]
+    job: list[float] = []
+    bare: list[float] = []
+    for _ in range(args.runs):  # alternated: a shared machine's load drifts over the whole run
+        job.append(run_job())
+        bare.append(run_bare())
     subprocess.run([*cli, "credits"], env=env, stdout=subprocess.DEVNULL)
     lock = home / "data" / "engine" / "engine.lock"
     if lock.exists() and lock.read_text().strip():
@@ -84,6 +92,21 @@ def main() -> None:
     print(f"{'first run, engine cold start included':<58} {cold:7.2f}s")
     print(f"ratio run/bare: {statistics.median(job) / statistics.median(bare):.2f}x; "
           f"export/bare: {statistics.median(exports) / statistics.median(bare):.2f}x")
+    stages = _engine_stages(home / "data" / "engine" / "engine.log")[-args.runs:]
+    if stages:
+        names = list(stages[0])
+        print("engine stages of the export, median: " + ", ".join(
+            f"{n} {statistics.median(s.get(n, 0.0) for s in stages):.2f}s" for n in names))
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def _engine_stages(log: Path) -> list[dict[str, float]]:
+    """Seconds per stage of each render, from the engine's "render ... done:" log lines."""
+    runs = []
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+        if " done: " in line and "addmusic.engine.jobs" in line:
+            runs.append({m[0]: float(m[1]) for m in re.findall(r"(\w+) ([\d.]+) s", line.split(" done: ")[1])})
+    return runs
 
 
 if __name__ == "__main__":

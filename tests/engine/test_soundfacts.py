@@ -146,3 +146,62 @@ async def test_a_cancelled_export_stops_the_measurement_it_started(inputs, tmp_p
         await task
     assert started and all(proc.returncode is not None for proc in started)
     assert slow not in render_run._measuring
+
+
+def test_removing_a_media_file_removes_its_facts(tmp_path) -> None:
+    media = tmp_path / "clip.wav"
+    media.write_bytes(b"RIFF....")
+    soundfacts.save(media, soundfacts.from_samples(np.zeros((4800, 2), np.float32)))
+    sidecar = media.with_name(media.name + soundfacts.SUFFIX)
+    assert sidecar.is_file() and soundfacts.load(media) is not None
+    soundfacts.remove(media)
+    assert not media.exists() and not sidecar.exists()
+    soundfacts.remove(media)  # nothing left to remove: no error
+
+
+def test_a_replaced_piece_of_music_keeps_no_facts_of_the_old_one(tmp_path, monkeypatch) -> None:
+    from addmusic.engine.turns import materialise_music
+
+    def draft(seed: int) -> Draft:
+        return Draft.from_json({"t": [{"tt": 1, "sg": [{"id": "m", "src": "gen_a", "st": 0, "d": 3000,
+                                                        "style": "lofi", "seed": seed}]}]})
+
+    generated: dict = {}
+    materialise_music(draft(1), generated, tmp_path)
+    piece = tmp_path / "gen_a.wav"
+    sidecar = piece.with_name(piece.name + soundfacts.SUFFIX)
+    assert soundfacts.load(piece) is not None  # linked from the composer's cache with its facts
+
+    def no_links(src, dst):  # type: ignore[no-untyped-def]  # a filesystem without hard links: copied
+        raise OSError("hard links not supported")
+
+    monkeypatch.setattr("os.link", no_links)
+    materialise_music(draft(2), generated, tmp_path)
+    assert piece.is_file() and not sidecar.exists()  # the old piece's facts went with it
+
+
+async def test_a_refused_upload_leaves_no_facts_behind(engine_factory, isolated_home, tmp_path) -> None:
+    import hashlib
+    import os
+
+    from addmusic.client.api import ApiClient
+    from addmusic.client.launcher import LOCAL_ENGINE_KEY
+    from addmusic.protocol.errors import ApiError
+    from conftest import make_settings
+
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(4000))
+    engine = engine_factory("engine")
+    media = engine.data_dir / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    # facts an earlier file of this name left (the media id is the content's digest)
+    stale = media / f"{hashlib.sha256(broken.read_bytes()).hexdigest()[:16]}.mp4{soundfacts.SUFFIX}"
+    stale.write_bytes(b"old facts")
+    client = ApiClient(engine.url, make_settings(isolated_home, engine.url), account_key=LOCAL_ENGINE_KEY)
+    try:
+        await client.new_session()
+        with pytest.raises(ApiError):
+            await client.upload(broken)
+    finally:
+        await client.aclose()
+    assert not stale.exists() and not [p for p in media.iterdir() if p.is_file()]

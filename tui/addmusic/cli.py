@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -393,5 +394,25 @@ def run_app(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+HEADLESS = ("run", "credits", "collect")
+
+
+def entry() -> None:
+    """The `addmusic-tui` command. After a headless command has said everything (its files are
+    written and closed, its logs flushed here), the process ends without the interpreter's
+    tear-down of every module it loaded: half a second at the end of `run` on a busy machine."""
+    code = main()
+    if sys.argv[1:2] and sys.argv[1] in HEADLESS:
+        import logging
+        import os
+
+        logging.shutdown()
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

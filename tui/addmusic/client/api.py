@@ -8,6 +8,7 @@ never build requests themselves.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -33,6 +34,7 @@ from ..protocol.errors import (
 )
 from ..protocol.renderplan import PLAN_KEY, RenderPlanNote
 from .credentials import Credentials, CredentialStore
+from .launcher import LOCAL_ENGINE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ class RenderStatus:
     error: str | None = None
     ahead: int | None = None  # renders in front of this one while it waits (local engine)
     plan: RenderPlanNote | None = None  # how the picture is made, once planned (local engine)
+    path: str | None = None  # the finished file where the local engine keeps it (docs/API.md)
 
     @property
     def finished(self) -> bool:
@@ -134,6 +137,9 @@ class ApiClient:
         self.account_key = account_key or self.origin
         self.settings = settings
         self.cloud_like = not is_loopback(self.api_url)
+        # this front end's own engine (not the cloud, nor a server given by --api-url): it may
+        # hold polls and hand over finished files on this machine (docs/API.md, local engine)
+        self.local_engine = account_key == LOCAL_ENGINE_KEY and not self.cloud_like
         self.store = CredentialStore(settings.folders.data / "credentials.json")
         # NEMO_TOKEN / NEMO_CLIENT_ID are for the cloud or an explicit --api-url, not the local engine
         self.creds: Credentials = self.store.load(self.account_key, use_env=settings.api_url is not None)
@@ -391,8 +397,13 @@ class ApiClient:
         data = await self._call("POST", api.RENDER, json=body)
         return _render_status(data, job_id)
 
-    async def render_status(self, job_id: str) -> RenderStatus:
-        return _render_status(await self._call("GET", api.render_path(job_id), idempotent=True), job_id)
+    async def render_status(self, job_id: str, *, wait: float = 0.0) -> RenderStatus:
+        """The job now; with `wait` (the local engine only: its held poll, see docs/API.md) the
+        engine answers as soon as the job ends, or after `wait` seconds."""
+        path = api.render_path(job_id)
+        if wait > 0 and self.local_engine:
+            path += f"?wait={wait:g}"
+        return _render_status(await self._call("GET", path, idempotent=True), job_id)
 
     async def cancel_render(self, job_id: str) -> RenderStatus:
         return _render_status(await self._call("POST", api.cancel_path(job_id), idempotent=True), job_id)
@@ -406,10 +417,13 @@ class ApiClient:
         `started()` when a job that was heard waiting leaves the queue, `planned(plan)` how the
         engine makes the picture whenever that changes (a server that does not say: never)."""
         interval = self.settings.poll_interval(self.api_url)
+        held = self.local_engine  # it holds the poll until the job ends or `interval` passes
+        clock = asyncio.get_running_loop().time
         last_ahead: int | None = None
         last_plan: RenderPlanNote | None = None
         while True:
-            status = await self.render_status(job_id)
+            asked = clock()
+            status = await self.render_status(job_id, wait=interval if held else 0.0)
             if planned and status.plan is not None and status.plan != last_plan:
                 last_plan = status.plan
                 planned(status.plan)
@@ -424,7 +438,39 @@ class ApiClient:
                 progress(min(100.0, max(0.0, status.progress)))
             if status.finished:
                 return status
-            await sleep(interval)
+            # a server that answered at once (it does not hold polls) is asked again only after
+            # the interval; one that held the poll is asked again straight away
+            rest = interval - (clock() - asked) if held else interval
+            if rest > 0.01:
+                await sleep(rest)
+
+    async def save_render(self, status: RenderStatus, dest: Path, progress: Progress | None = None, *,
+                          overwrite: bool = False) -> Path:
+        """Save a finished render at `dest`: linked from the local engine's own folder when it is
+        on this filesystem (no bytes sent), else downloaded from its URL."""
+        from .files import link_into_place
+
+        local = self._engine_file(status.path)
+        if local is None or not status.url or not link_into_place(local, dest, overwrite):
+            return await self.download(status.url or "", dest, progress, overwrite=overwrite)
+        absolute = self.url(status.url) if not status.url.startswith(("http://", "https://")) else status.url
+        with contextlib.suppress(httpx.HTTPError):  # tells the engine it was fetched (its clean-up clock)
+            await self.http.head(absolute, headers=self._headers_for(absolute), timeout=5.0)
+        if progress:
+            progress(100.0)
+        return dest.expanduser()
+
+    def _engine_file(self, path: str | None) -> Path | None:
+        """`path` when this client started or found the local engine (so it runs on this machine)
+        and it names a file in that engine's folder; None otherwise."""
+        if not path or not self.local_engine or not self.settings.uses_local_engine:
+            return None
+        folder = self.settings.folders.engine.resolve()
+        try:
+            file = Path(path).resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        return file if file.is_relative_to(folder) and file.is_file() else None
 
     async def download(self, url: str, dest: Path, progress: Progress | None = None, *,
                        overwrite: bool = False) -> Path:
@@ -500,7 +546,9 @@ def _render_status(data: Any, job_id: str) -> RenderStatus:
     if isinstance(error, dict):
         error = error.get("message")
     ahead = inner.get("ahead")
+    path = output.get("path")
     return RenderStatus(str(inner.get("id") or job_id), status, 100.0 if status == "completed" else progress,
                         str(url) if url else None, str(error) if error else None,
                         int(ahead) if isinstance(ahead, int) and not isinstance(ahead, bool) and ahead >= 0
-                        else None, RenderPlanNote.from_json(inner.get(PLAN_KEY)))
+                        else None, RenderPlanNote.from_json(inner.get(PLAN_KEY)),
+                        path if isinstance(path, str) and path else None)

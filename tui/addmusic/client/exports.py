@@ -89,8 +89,8 @@ async def _finish(client: ApiClient, pending: PendingRenders, job_id: str, dest:
     if handle is not None:
         handle.phase = "download"
     try:
-        path = await client.download(status.url, dest, (lambda p: progress("download", p)) if progress else None,
-                                     overwrite=overwrite)
+        path = await client.save_render(status, dest, (lambda p: progress("download", p)) if progress else None,
+                                        overwrite=overwrite)
     except ApiError as exc:
         if "already exists" in str(exc):
             raise

@@ -141,6 +141,37 @@ async def download_to(http: httpx.AsyncClient, url: str, dest: Path, headers: di
     return dest
 
 
+def link_into_place(src: Path, dest: Path, overwrite: bool) -> bool:
+    """Save a finished render that the local engine wrote on this filesystem as a hard link to
+    it: nothing copied, the engine's file untouched, and `dest` appears whole or not at all.
+    False when it cannot be linked (another filesystem, no hard links): download it then."""
+    dest = dest.expanduser()
+    if dest.exists() and not overwrite:
+        raise ApiError(f"{dest} already exists.")
+    folder = dest.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ApiError(f"Cannot create {folder}: {exc.strerror}.") from None
+    target = dest if not overwrite else folder / f".{dest.name}.{os.getpid()}.{time.monotonic_ns()}.part"
+    try:
+        os.link(src, target)  # never overwrites: fails if the name appeared meanwhile
+    except FileExistsError:
+        if target == dest:
+            raise ApiError(f"{dest} already exists.") from None
+        return False
+    except OSError:
+        return False
+    if target != dest:
+        try:
+            os.replace(target, dest)
+        except OSError as exc:
+            raise ApiError(f"Cannot write {dest}: {exc.strerror}. Check free space and permissions.") from None
+        finally:  # gone after a rename; left when `dest` was this very file already (rename does nothing then)
+            target.unlink(missing_ok=True)
+    return True
+
+
 def _move_into_place(tmp: Path, dest: Path, overwrite: bool) -> None:
     os.chmod(tmp, 0o644)
     if overwrite:

@@ -109,6 +109,7 @@ class RenderQueue:
         # how each render of this run makes its picture, for its poll answers (kept in memory: a
         # job planned by an earlier engine has none, and the key is optional for clients)
         self.plans: dict[Key, RenderPlanNote] = {}
+        self._ends: dict[Key, asyncio.Event] = {}  # held polls wait on these (wait_end)
 
     @property
     def busy(self) -> bool:
@@ -165,6 +166,22 @@ class RenderQueue:
             return None
         return self.waiting.index(key) + len(self.running)
 
+    async def wait_end(self, job: Job, seconds: float) -> None:
+        """Return once the job has ended, or after `seconds`: a poll held until there is news
+        (the local engine's `?wait=`), so the client hears of the end when it happens."""
+        key = (job.user_id, job.job_id)
+        event = self._ends.setdefault(key, asyncio.Event())
+        current = self.store.job(*key)  # after registering: an end from now on sets the event
+        if current is None or current.status in TERMINAL or key in self.unsaved:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
+
+    def _ended(self, key: Key) -> None:
+        event = self._ends.pop(key, None)
+        if event is not None:
+            event.set()
+
     def cancel(self, job: Job) -> None:
         current = self.store.job(job.user_id, job.job_id)
         if current is None or current.status in TERMINAL:
@@ -172,6 +189,7 @@ class RenderQueue:
         self.store.update_job(job.user_id, job.job_id, status="cancelled")
         self.store.settle(job.user_id, job.cost, charge=False)
         key = (job.user_id, job.job_id)
+        self._ended(key)
         with contextlib.suppress(ValueError):
             self.waiting.remove(key)
         task = self.running.get(key)
@@ -253,6 +271,8 @@ class RenderQueue:
             log.error("render %s ended %s but cannot be saved (%s); kept to save later", job.job_id,
                       outcome.status, exc)
             self.unsaved[(job.user_id, job.job_id)] = (outcome, write)
+        finally:
+            self._ended((job.user_id, job.job_id))
 
     def _progress_writer(self, job: Job) -> Callable[[float], None]:
         last = -1.0
@@ -270,7 +290,8 @@ class RenderQueue:
 
     async def _run(self, job: Job) -> None:
         from .render import RenderError, build_plan, run_render
-        from .verify import Expected, OutputInvalid, verify_output
+        from .render.run import whole_copy
+        from .verify import Expected, OutputInvalid, check_tail, verify_output
 
         attempt = job.attempts + 1
         try:
@@ -285,6 +306,7 @@ class RenderQueue:
         # into the file this attempt hands over
         partial = out_dir / f"attempt-{attempt}.partial.mp4"
         final = out_dir / f"output-{attempt}.mp4"
+        clock = _Stages()
         try:
             out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             sources = self._sources(job)
@@ -292,19 +314,29 @@ class RenderQueue:
             validate.check_bounds(draft, sources, self._generated(job))
             plan = build_plan(draft, sources.media, sources.audio, partial, quality=job.quality, font=FONT,
                               workdir=out_dir, smart=job.smart)
+            clock.lap("planned")
             log.info("render %s: %s", job.job_id, plan.describe())
             self._note_plan(job, plan)
+            whole = whole_copy(plan)
+            # a clip copied whole hands its own packets over: its last pictures were decoded at
+            # upload (or are now, while the sound renders), and the output's are only counted
+            tail = _quietly(asyncio.ensure_future(asyncio.to_thread(check_tail, whole))) if whole else None
             try:
                 await run_render(plan, self._progress_writer(job))
             finally:
                 self._note_plan(job, plan)  # a smart render that could not be joined was re-encoded whole
+            clock.lap("rendered")
             expected = Expected(
                 duration_ms=draft.end,
                 audio=_expects_sound(draft, sources),
                 full_decode=bool(getattr(plan, "reencode_video", True)),
                 fps=_fps(draft, sources),
+                copied_frames=len(plan.source.packets) if whole and plan.source else None,
             )
+            if tail is not None:
+                await tail
             real_ms = await asyncio.to_thread(verify_output, partial, expected)
+            clock.lap("verified")
             partial.replace(final)
         except asyncio.CancelledError:
             partial.unlink(missing_ok=True)
@@ -326,6 +358,8 @@ class RenderQueue:
             return
         charged = validate.cost_for(real_ms if real_ms else draft.end, job.quality)
         await self._finish(job, _Outcome("completed", output=str(final), charged=charged))
+        clock.lap("saved")
+        log.info("render %s done: %s", job.job_id, clock)
 
     def _note_plan(self, job: Job, plan: Any) -> None:
         share = 1.0 if plan.mode == "encode" else plan.share
@@ -378,6 +412,29 @@ class RenderQueue:
             self.plans.pop((job.user_id, job.job_id), None)
             cleared += 1
         return cleared
+
+
+def _quietly(future: asyncio.Future[T]) -> asyncio.Future[T]:
+    """A side check whose result nobody awaits when the render failed first: its error is not
+    reported again as never retrieved."""
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return future
+
+
+class _Stages:
+    """Seconds per stage of a render, for the log: where an export's time goes."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.last))
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.laps)
 
 
 def _mtime(path: Path, default: float) -> float:

@@ -23,6 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from ..protocol import api
+from ..protocol.api import TERMINAL_RENDER_STATES
 from ..protocol.draft import VIDEO, Draft, Segment, Track
 from ..protocol.errors import BAD_TOKEN, FILE_TOO_LARGE, NO_CREDITS, SESSION_NOT_FOUND, UNSUPPORTED_FILE
 from ..protocol.formats import MAX_UPLOAD_BYTES
@@ -41,6 +42,8 @@ DRAFT_REJECTED = 3002
 MEDIA_UNUSABLE = 4003  # a supported type that cannot be used: damaged, empty, too long
 MAX_JSON_BODY = 256 * 1024  # sessions, chat turns
 MAX_RENDER_BODY = 2 * 1024 * 1024  # a render request carries its draft: 400 segments fit many times over
+LOOPBACK_HOSTS = ("127.0.0.1", "::1")
+MAX_POLL_WAIT_S = 10.0  # a held render poll (`?wait=`) answers within this, whatever was asked
 IMAGE_SECONDS = 3000  # a still image becomes a 3 s shot
 
 
@@ -258,15 +261,20 @@ class Engine:
             info = await asyncio.to_thread(probe, target)
         except MediaError as exc:
             if moved:
-                target.unlink(missing_ok=True)  # nothing of a refused upload stays on disk
+                from .render import soundfacts
+
+                soundfacts.remove(target)  # nothing of a refused upload stays on disk, facts included
             # the real reason (damaged, empty, too long), not "file type not supported"
             raise Failure(MEDIA_UNUSABLE, str(exc).replace(target.name, item.filename)) from None
         record = {k: v for k, v in dataclasses.asdict(info).items() if k != "path"}
         self.store.add_media(media_id, session["session_id"], target, record)
-        if info.has_audio:  # its loudness, measured now, lets the export master in one run
-            from .render.run import remember_facts
+        from .render.run import remember_facts, remember_picture
 
-            task = asyncio.ensure_future(remember_facts(target))
+        ahead = [remember_facts(target)] if info.has_audio else []  # the export masters in one run
+        if info.kind == "video" and info.video_codec == "h264":
+            ahead.append(remember_picture(target))  # and plans a copy without reading the clip again
+        for work in ahead:
+            task = asyncio.ensure_future(work)
             self.background.add(task)
             task.add_done_callback(self.background.discard)
         state = session["state"]
@@ -363,7 +371,12 @@ class Engine:
         return ok(self._job_view(job, request))
 
     async def render_status(self, request: Request) -> Response:
-        return ok(self._job_view(self._own_job(request), request))
+        job = self._own_job(request)
+        wait = _held_poll_seconds(request.query_params.get("wait"))
+        if wait and job.status not in TERMINAL_RENDER_STATES:
+            await self.renders.wait_end(job, wait)  # answered when it ends, or with its progress
+            job = self._own_job(request)
+        return ok(self._job_view(job, request))
 
     async def cancel_render(self, request: Request) -> Response:
         job = self._own_job(request)
@@ -395,6 +408,8 @@ class Engine:
         view: dict[str, Any] = {"id": job.job_id, "status": job.status, "progress": job.progress}
         if job.status == "completed":
             view["output"] = {"url": str(request.url_for("download", job_id=job.job_id))}
+            if job.output and request.client is not None and request.client.host in LOOPBACK_HOSTS:
+                view["output"]["path"] = job.output  # a front end on this machine may link it (API.md)
         if job.status == "pending":
             ahead = self.renders.ahead(job)
             if ahead is not None:
@@ -422,6 +437,15 @@ class Engine:
                 log.info("idle for %.0f s with nothing queued: exiting", self.config.idle_exit_s)
                 self.should_exit.set()
                 return
+
+
+def _held_poll_seconds(raw: str | None) -> float:
+    """The `wait` of a render poll, bounded; 0 (answer at once) when absent or not a number."""
+    try:
+        seconds = float(raw or 0)
+    except ValueError:
+        return 0.0
+    return min(MAX_POLL_WAIT_S, seconds) if seconds > 0 else 0.0  # NaN and negatives: at once
 
 
 def _append(draft: Draft, track_type: int, seg: Segment) -> None:

@@ -106,7 +106,7 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
                 meta_part.write_text(json.dumps(info))
                 os.replace(meta_part, cached_meta)
             music_dir.mkdir(parents=True, exist_ok=True)
-            path.unlink(missing_ok=True)
+            soundfacts.remove(path)  # the old piece and its loudness facts
             try:
                 os.link(cached_wav, path)
                 soundfacts.link(cached_wav, path)

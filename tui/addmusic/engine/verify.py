@@ -36,6 +36,10 @@ class Expected:
     audio: bool = False
     full_decode: bool = True  # False when the video stream was copied from the source
     fps: float = 30.0
+    # A clip's picture copied whole (render.run.whole_copy): its packet count. The output must
+    # have every one, and its last group of pictures is not decoded here: those are the source's
+    # own bytes, whose tail the caller decodes with `check_tail` while the render runs.
+    copied_frames: int | None = None
 
     @property
     def slack_ms(self) -> float:
@@ -71,12 +75,15 @@ def verify_output(path: Path, expected: Expected) -> int:
                 f"it lasts {declared / 1000:.2f} s instead of {expected.duration_ms / 1000:.2f} s")
         with av.logging.Capture() as logs:
             try:
-                ends = _decode(container, video, audio, expected.full_decode)
+                ends, frames = _decode(container, video, audio, expected.full_decode,
+                                       tail=expected.copied_frames is None)
             except av.FFmpegError as exc:
                 raise OutputInvalid(f"it does not decode ({_short(exc)})") from None
         errors = [text.strip() for level, _name, text in logs if level <= av.logging.ERROR]
         if errors:
             raise OutputInvalid(f"it does not decode cleanly ({len(errors)} errors, first: {errors[0]})")
+        if expected.copied_frames is not None and frames != expected.copied_frames:
+            raise OutputInvalid(f"its picture has {frames} of the clip's {expected.copied_frames} frames")
         for kind, end_ms in ends.items():
             if end_ms < expected.duration_ms - expected.slack_ms - 50:
                 raise OutputInvalid(f"its {kind} stops at {end_ms / 1000:.2f} s of "
@@ -84,10 +91,47 @@ def verify_output(path: Path, expected: Expected) -> int:
         return round(max(ends.values(), default=declared))
 
 
+_TAILS_CHECKED: dict[tuple[int, int, int], bool] = {}  # (inode, size, mtime) of clips whose tail decoded
+
+
+def check_tail(path: Path) -> None:
+    """Raise OutputInvalid unless the last group of pictures of `path`'s video decodes cleanly.
+    An unchanged file that passed once passes again without decoding (uploads are checked in the
+    background, so their exports need not wait for it)."""
+    try:
+        st = Path(path).stat()
+    except OSError as exc:
+        raise OutputInvalid(f"its picture cannot be read ({_short(exc)})") from None
+    key = (st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _TAILS_CHECKED:
+        _decode_tail(Path(path))
+        _TAILS_CHECKED[key] = True
+
+
+def _decode_tail(path: Path) -> None:
+    if av.logging.get_level() is None:
+        av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.open(str(path)) as container, av.logging.Capture() as logs:
+            video = container.streams.video[0]
+            keyframes = [p.pts for p in container.demux(video) if p.is_keyframe and p.pts is not None]
+            if keyframes:
+                container.seek(keyframes[-1], stream=video, backward=True, any_frame=False)
+                for _frame in container.decode(video):
+                    pass
+    except (av.FFmpegError, OSError, IndexError) as exc:
+        raise OutputInvalid(f"its picture does not decode ({_short(exc)})") from None
+    errors = [text.strip() for level, _name, text in logs if level <= av.logging.ERROR]
+    if errors:
+        raise OutputInvalid(f"its picture does not decode cleanly ({len(errors)} errors, first: {errors[0]})")
+
+
 def _decode(container: av.container.InputContainer, video: av.stream.Stream | None,
-            audio: av.stream.Stream | None, full: bool) -> dict[str, float]:
-    """Decode what the check calls for; return how far each stream really reaches (ms)."""
-    ends: dict[str, float] = {}
+            audio: av.stream.Stream | None, full: bool, *, tail: bool = True) -> tuple[dict[str, float], int]:
+    """Decode what the check calls for; return how far each stream really reaches (ms) and how
+    many pictures the video has."""
+    reach: dict[str, int] = {}  # in each stream's time base: exact, and no Fraction per packet
+    frames = 0
     keyframes: list[int] = []
     head = 0
     streams = [s for s in (video, audio) if s is not None]
@@ -99,8 +143,10 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
             continue
         stream = packet.stream
         kind = "picture" if stream is video else "sound"
-        end = float((packet.pts + (packet.duration or 0)) * packet.time_base) * 1000
-        ends[kind] = max(ends.get(kind, 0.0), end)
+        end = packet.pts + (packet.duration or 0)
+        if end > reach.get(kind, -(1 << 62)):
+            reach[kind] = end
+        frames += stream is video
         if stream is video and not full:
             if packet.is_keyframe:
                 keyframes.append(packet.pts)
@@ -109,12 +155,14 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
                 packet.decode()
             continue
         packet.decode()
-    if video is not None and not full and len(keyframes) > 1:
+    if video is not None and not full and tail and len(keyframes) > 1:
         # the last group of pictures: seek to its keyframe and decode to the end
         container.seek(keyframes[-1], stream=video, backward=True, any_frame=False)
         for _frame in container.decode(video):
             pass
-    return ends
+    bases = {kind: stream.time_base for kind, stream in (("picture", video), ("sound", audio))
+             if stream is not None and stream.time_base is not None}
+    return {kind: float(ticks * bases[kind]) * 1000 for kind, ticks in reach.items() if kind in bases}, frames
 
 
 def _short(exc: BaseException) -> str:

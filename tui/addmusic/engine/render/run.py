@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
+
+import av
 
 from .. import procs
 from . import audio as sound
@@ -20,7 +24,7 @@ from . import song, soundfacts
 from .encoder import encoder_threads
 from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step, one_pass_step
 from .smart import SmartError, assemble, split
-from .source import scan
+from .source import index, scan
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +162,16 @@ async def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | No
     weights |= {s.name: s.weight for s in plan.video}
     if plan.songs:
         weights["songs"] = song.SECONDS_PER_FIT * len(plan.songs)
+    whole = whole_copy(plan)
+    if whole is not None:
+        weights["assemble"] = 0.0  # the sound's run writes the file
     progress = _Progress(weights, on_progress)
     try:
-        await _together(_sound(plan, ffmpeg, progress), _picture(plan, ffmpeg, progress))
-        await asyncio.to_thread(_write, plan)
+        if whole is None:
+            await _together(_sound(plan, ffmpeg, progress), _picture(plan, ffmpeg, progress))
+            await asyncio.to_thread(_write, plan)
+        elif not await _sound(plan, ffmpeg, progress, picture=whole):  # mastered in two runs: join them
+            await asyncio.to_thread(_write, plan)
     except SmartError as exc:  # the parts would not join: the same job as a full re-encode
         log.warning("smart render of %s fell back to a full re-encode: %s", plan.output, exc)
         plan.mode, plan.reason = "encode", f"smart rendering could not join the parts ({exc})"
@@ -184,7 +194,7 @@ async def run_render(plan: RenderPlan, on_progress: Callable[[float], None] | No
         on_progress(100.0)
 
 
-async def _together(*jobs: Coroutine[Any, Any, None]) -> None:
+async def _together(*jobs: Coroutine[Any, Any, object]) -> None:
     """Run side by side; when one fails or all are cancelled, stop the others and wait for them,
     so no ffmpeg outlives the render."""
     tasks = [asyncio.ensure_future(job) for job in jobs]
@@ -197,10 +207,11 @@ async def _together(*jobs: Coroutine[Any, Any, None]) -> None:
         raise
 
 
-async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
+async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture: Path | None = None) -> bool:
     """The sound in one run when its loudness can be predicted (soundfacts.py), checked by the
     meter of the run that encodes it and done again with a corrected gain when it missed; else
-    measured first and mastered in a second run."""
+    measured first and mastered in a second run. With `picture` (a clip copied whole, see
+    `whole_copy`) the one run also copies its picture and writes the output itself: True then."""
     for n, fit in enumerate(plan.songs):  # the user's songs, fitted to the video (cached)
         try:
             await asyncio.to_thread(song.prepare, fit)
@@ -210,22 +221,26 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
     predicted = await _predict(plan, ffmpeg)
     if predicted is None:
         await _sound_measured_first(plan, ffmpeg, progress)
-        return
+        return False
     level, peak = predicted
     gain = min(sound.MAX_GAIN_DB, plan.loudness - level) if level > -69 else 0.0
     tried: list[tuple[float, float]] = []
     for attempt in range(sound.ONE_PASS_TRIES):
         report = _both(progress.part("mix"), progress.part("master")) if attempt == 0 \
             else progress.part(f"master {attempt}")  # the first run does the work of both planned ones
-        summary = await _run_step(one_pass_step(plan, gain), ffmpeg, report)
+        step = one_pass_step(plan, gain)
+        started = time.perf_counter()
+        summary = await _run_step(step if picture is None else with_picture(step, picture, plan.output), ffmpeg,
+                                  report)
         measured = sound.parse_ebur128(summary)
         if measured is None:
             raise RenderError("Rendering failed: the sound could not be measured for mastering.")
-        log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB: measured %.1f LUFS, %.1f dBTP",
-                 level, peak, gain, measured.integrated, measured.true_peak)
+        log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB: measured %.1f LUFS, %.1f dBTP "
+                 "(ffmpeg %.2f s%s)", level, peak, gain, measured.integrated, measured.true_peak,
+                 time.perf_counter() - started, ", picture copied" if picture else "")
         if level <= -69 or abs(measured.integrated - plan.loudness) <= sound.ONE_PASS_TOLERANCE \
                 or gain >= sound.MAX_GAIN_DB:
-            return
+            return picture is not None
         tried.append((gain, measured.integrated))
         if len(tried) > 1 and abs(tried[-1][0] - tried[-2][0]) > 0.05:
             (g0, i0), (g1, i1) = tried[-2], tried[-1]
@@ -235,6 +250,42 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
         gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - measured.integrated) / slope)
     log.warning("the sound of %s is %.1f LUFS after %d runs (target %.1f)", plan.output, measured.integrated,
                 sound.ONE_PASS_TRIES, plan.loudness)
+    return picture is not None
+
+
+def whole_copy(plan: RenderPlan) -> Path | None:
+    """The clip whose picture is the output's, every packet of it from the first, unchanged and
+    starting the timeline (the plain "add music to my clip" export); None otherwise. Then one
+    ffmpeg run can mix the sound and copy the picture (`with_picture`), where joining copied
+    and re-encoded stretches needs smart.assemble."""
+    source, stretches = plan.source, plan.stretches
+    if plan.mode != "copy" or plan.joined != 1 or source is None or not stretches or not source.packets:
+        return None
+    if any(s.encode or s.source is not source for s in stretches):
+        return None
+    start = round(source.start_time / source.time_base)  # ffmpeg's timestamps count from here
+    first = min(p.pts for p in source.packets)
+    if stretches[0].first != first or first != start or stretches[0].shift != first:
+        return None  # a trimmed start, a picture that starts after the sound, or a placed clip
+    if sum(s.frames for s in stretches) != len(source.packets):
+        return None  # a trimmed end
+    return source.path
+
+
+def with_picture(step: Step, clip: Path, output: Path) -> Step:
+    """The sound's run writing the output itself: the clip's picture stream copied as it is
+    beside the mastered sound. The sound's graph ends it at the timeline's end (atrim), so the
+    sound's own `-t` goes, or it could drop a copied frame; the file starts with its index
+    (faststart), like smart.assemble's."""
+    codec = list(step.codec_args)
+    if "-t" in codec:
+        at = codec.index("-t")
+        del codec[at:at + 2]
+    picture = len(step.inputs)
+    return dataclasses.replace(
+        step, inputs=[*step.inputs, ["-i", str(clip)]],
+        maps=[*step.maps, "-map", f"{picture}:v:0"],
+        codec_args=["-c:v", "copy", *codec, "-map_metadata", "-1", "-movflags", "+faststart"], output=output)
 
 
 def _both(*parts: Callable[[float], None]) -> Callable[[float], None]:
@@ -272,6 +323,18 @@ async def remember_facts(path: Path, ffmpeg: str | None = None) -> None:
             await _measure(path, ffmpeg)
     except Exception:  # a nicety: the export measures what is missing
         log.warning("the sound of %s could not be measured ahead", path, exc_info=True)
+
+
+async def remember_picture(path: Path) -> None:
+    """Index an uploaded clip for copying and decode its last pictures (the check a copied
+    export relies on), in the background at upload: its exports then start at once."""
+    from ..verify import OutputInvalid, check_tail
+
+    try:
+        await asyncio.to_thread(index, path)
+        await asyncio.to_thread(check_tail, path)
+    except (OutputInvalid, OSError, ValueError, IndexError, av.FFmpegError):  # the export finds and says it
+        log.info("the picture of %s could not be checked ahead", path, exc_info=True)
 
 
 _measuring: dict[Path, tuple[asyncio.Future[soundfacts.Facts | None], list[int]]] = {}

@@ -183,6 +183,15 @@ def link(source: Path, target: Path) -> None:
         os.link(src, dst)
 
 
+def remove(path: Path) -> None:
+    """Remove a media file and the facts kept beside it (they must not outlive it: a new file
+    at the same name could match their stamp)."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        _sidecar(path).unlink(missing_ok=True)
+
+
 def from_pcm(raw: bytes) -> Facts:
     x = np.frombuffer(raw, "<f4")
     return from_samples(x[: len(x) // 2 * 2].reshape(-1, 2))

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -162,16 +163,38 @@ def _stamp(path: Path) -> list[int]:
     return [INDEX_VERSION, st.st_size, st.st_mtime_ns]
 
 
+# Recent indexes by file identity, in memory: the upload indexes its clip in the background
+# (render/run.py, remember_picture), and every export of that clip then plans without reading it.
+_INDEXED: dict[tuple[str, int, int], StreamFacts] = {}
+INDEXES_KEPT = 8
+_INDEXED_LOCK = threading.Lock()
+
+
+def file_key(path: Path) -> tuple[str, int, int]:
+    """A file's identity for caches: path, size and modification time (the engine's media are
+    named by their content and never change in place)."""
+    st = Path(path).stat()
+    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns
+
+
 def index(path: Path) -> StreamFacts:
-    """`scan`, kept next to the file for the next export; raises as `scan` does. A file the index
-    cannot be written beside (read-only folder) is scanned every time."""
+    """`scan`, kept in memory and next to the file for the next export (the result is shared:
+    callers do not change it); raises as `scan` does. A file the index cannot be written beside
+    (read-only folder) is scanned once per engine run."""
     path = Path(path)
-    kept = _load(path)
-    if kept is not None:
-        return kept
-    facts = scan(path)
-    with contextlib.suppress(OSError):
-        _save(path, facts)
+    key = file_key(path)
+    facts = _INDEXED.get(key)
+    if facts is not None:
+        return facts
+    facts = _load(path)
+    if facts is None:
+        facts = scan(path)
+        with contextlib.suppress(OSError):
+            _save(path, facts)
+    with _INDEXED_LOCK:  # indexes are made in worker threads too
+        _INDEXED[key] = facts
+        while len(_INDEXED) > INDEXES_KEPT:
+            del _INDEXED[next(iter(_INDEXED))]
     return facts
 
 
