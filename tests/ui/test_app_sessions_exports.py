@@ -181,10 +181,15 @@ async def test_smart_rendering_is_a_setting_and_export_full_reencodes_all(settin
     app = AddMusicApp(settings)
     async with app.run_test(size=SIZE) as pilot:
         await ready_with_clip(pilot, app, clip)
+        await type_and_send(pilot, "add a title 'Hi' for 1 second")
+        await wait_for(pilot, lambda: '"Hi"' in summary(app))
         await type_and_send(pilot, "export full")
         await wait_for(pilot, lambda: "Saved " in chat_text(app), timeout=60)
+        said = " ".join(chat_text(app).split())  # how the picture was made is said with the file
+        assert "Full re-encode (" in said and "smart rendering is off)" in said
         await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: chat_text(app).count("Saved ") == 2, timeout=60)
+        assert " ".join(chat_text(app).split()).count("smart rendering is off") == 1
         app.settings.smart_render = False
         await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: chat_text(app).count("Saved ") == 3, timeout=60)

@@ -27,8 +27,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("export", "export", "ctrl+e", "Export", "Export", "Render the edit to an MP4 and save it",
            footer=True, typed="export, download, 导出"),
     Action("export_full", "export_full", "", "Export all", "Export, every frame re-encoded",
-           "Render every frame again instead of copying the ones the edit leaves alone (for a player "
-           "that stumbles on a smart-rendered file)", typed="export full, full export, 完整导出"),
+           "Where an edit changes part of the picture (a title, a trim), re-encode all of it, not only "
+           "the changed stretches (for a player that stumbles on a smart-rendered file)",
+           typed="export full, full export, 完整导出"),
     Action("upload", "upload", "ctrl+o", "Upload", "Upload clips",
            "Pick video, image or audio files to upload (space marks several)", footer=True,
            typed="upload, or a file path"),

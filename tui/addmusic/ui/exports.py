@@ -126,9 +126,13 @@ class ExportsMixin:
             self.post_message(ExportProgress(key, f"{label}: {verb} {pct:.0f}%", pct, f"{verb} {pct:.0f}%"))
 
         done = ExportDone(key, quality, started_at=time.time())
+
+        def planned(plan: Any) -> None:
+            done.made = plan.line()  # read by the handler once `done` is posted
+
         try:
             done.path = await export(client, dest, quality=quality, overwrite=preview, progress=progress,
-                                     handle=handle, queued=queued, started=started, smart=smart)
+                                     handle=handle, queued=queued, started=started, smart=smart, planned=planned)
             done.contains = contains
         except ApiError as exc:
             done.error = str(exc)
@@ -222,7 +226,8 @@ class ExportsMixin:
         # the file has the draft as it was when the export started: an edit made since is not exported
         self._remember(last_export=str(message.path), last_export_at=message.started_at)
         contains = f' It has your edits up to "{message.contains}".' if message.contains else ""
-        await self.chat.add_notice(f"Saved {message.path}  ({self.key_for('copy')} copies the path).{contains}",
+        made = f" {message.made}." if message.made else ""
+        await self.chat.add_notice(f"Saved {message.path}  ({self.key_for('copy')} copies the path).{made}{contains}",
                                    "success")
         if missed:
             await self.chat.add_notice(f'"{missed[-1]}" came after this export started, so the file does not have '

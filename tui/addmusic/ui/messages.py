@@ -187,6 +187,7 @@ class ExportDone(Message):
     contains: str = ""
     from_last_time: bool = False
     started_at: float = 0.0  # when the render was asked for: the file has the draft as it was then
+    made: str = ""  # how the engine made the picture ("Smart render: 6.7 % re-encoded (...)"), when it says
 
 
 @dataclass
