@@ -92,17 +92,22 @@ def output_name(first_clip: str | Path) -> str:
     return f"{Path(first_clip).stem}-music.mp4"
 
 
-async def download_to(http: httpx.AsyncClient, url: str, dest: Path, headers: dict[str, str],
-                      progress: Progress | None, *, overwrite: bool) -> Path:
-    """Stream `url` into a temporary file beside `dest`, then move it into place."""
+def _destination(dest: Path, overwrite: bool) -> tuple[Path, Path]:
+    """Where a render is saved, and its folder (made): refused when the file is there already."""
     dest = dest.expanduser()
     if dest.exists() and not overwrite:
         raise ApiError(f"{dest} already exists.")
-    folder = dest.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ApiError(f"Cannot create {folder}: {exc.strerror}.") from None
+        raise ApiError(f"Cannot create {dest.parent}: {exc.strerror}.") from None
+    return dest, dest.parent
+
+
+async def download_to(http: httpx.AsyncClient, url: str, dest: Path, headers: dict[str, str],
+                      progress: Progress | None, *, overwrite: bool) -> Path:
+    """Stream `url` into a temporary file beside `dest`, then move it into place."""
+    dest, folder = _destination(dest, overwrite)
     timeout = httpx.Timeout(60.0, connect=10.0, read=120.0)
     try:
         async with http.stream("GET", url, headers=headers, timeout=timeout) as response:
@@ -145,14 +150,7 @@ def link_into_place(src: Path, dest: Path, overwrite: bool) -> bool:
     """Save a finished render that the local engine wrote on this filesystem as a hard link to
     it: nothing copied, the engine's file untouched, and `dest` appears whole or not at all.
     False when it cannot be linked (another filesystem, no hard links): download it then."""
-    dest = dest.expanduser()
-    if dest.exists() and not overwrite:
-        raise ApiError(f"{dest} already exists.")
-    folder = dest.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ApiError(f"Cannot create {folder}: {exc.strerror}.") from None
+    dest, folder = _destination(dest, overwrite)
     target = dest if not overwrite else folder / f".{dest.name}.{os.getpid()}.{time.monotonic_ns()}.part"
     try:
         os.link(src, target)  # never overwrites: fails if the name appeared meanwhile
