@@ -206,8 +206,7 @@ def limiter_gain(peak: np.ndarray, ceiling: float, sr: int) -> np.ndarray:
 
 
 def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: float, ceiling_dbtp: float,
-           fade: np.ndarray | None, fixed_gain_db: float | None = None,
-           gain_out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+           fade: np.ndarray | None, fixed_gain_db: float | None = None) -> tuple[np.ndarray, float]:
     """Level ``x`` in place to ``target_lufs`` integrated with true peak under ``ceiling_dbtp``.
 
     ``power_ref`` holds the K-weighted power of ``x`` (in a list, so it can be freed here).
@@ -216,8 +215,7 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
     with it), a few rounds, then checked; ``fixed_gain_db`` skips that (a part of a piece mixed in
     parts gets the gain of the rest). Returns the mastered piece's mean K-weighted power per
     100 ms block (the render predicts the export's loudness from it, render/soundfacts.py) and
-    the gain used before limiting (dB). ``gain_out`` (per sample), if given, is multiplied by
-    every gain applied to ``x`` (stems get them too)."""
+    the gain used before limiting (dB)."""
     ceiling = 10.0 ** ((ceiling_dbtp - 0.15) / 20.0)  # a little margin for the gain ramps
     power = power_ref.pop()
     if fade is not None:
@@ -245,15 +243,11 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
     if fade is not None:
         g[len(g) - len(fade):] *= fade
     x *= g[None, :]
-    if gain_out is not None:
-        gain_out *= g
     del g, peak
     over = loudness.true_peak(x.T, floor=0.85) / (10.0 ** (ceiling_dbtp / 20.0))
     if over > 0.999:  # the ramps let a peak through: trim the whole piece, never clip
         x *= F32(0.999 / over)
         power *= F32((0.999 / over) ** 2)
-        if gain_out is not None:
-            gain_out *= F32(0.999 / over)
     return _blocks(power, sr), gain_db
 
 
