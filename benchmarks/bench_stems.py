@@ -95,7 +95,7 @@ def main() -> int:
                 time.perf_counter() - t)
     for name, values in times.items():
         print(f"{name:62s} {statistics.median(values):6.2f} s  ({', '.join(f'{v:.2f}' for v in values)})")
-    print(f"stems on disk (FLAC 24-bit, all layers): {statistics.median(sizes) / 1e6:.1f} MB; "
+    print(f"stems on disk (FLAC 16-bit, all layers): {statistics.median(sizes) / 1e6:.1f} MB; "
           f"the piece's own wav: {args.seconds * 48000 * 4 / 1e6:.1f} MB")
     print(_load())
     return 0

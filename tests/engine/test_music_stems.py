@@ -72,9 +72,9 @@ def test_stems_are_pre_bus_and_remixed_at_full_levels_give_the_piece(kept) -> No
         assert x.shape == comp.samples.shape and np.abs(x).max() > 1e-3, role
     # pre-bus: their sum is louder than the mastered piece in places (not the piece itself) ...
     assert np.abs(sum(parts.values()) - comp.samples).max() > 1e-2
-    # ... and through the bus again, at full levels, they are the piece (FLAC is 24-bit)
+    # ... and through the bus again, at full levels, they are the piece (to 16-bit FLAC's rounding)
     full = stems.remix(kept["folder"], {})
-    assert np.abs(np.asarray(full.samples) - comp.samples).max() < 1e-4
+    assert np.abs(np.asarray(full.samples) - comp.samples).max() < 2e-4
     assert full.beats == comp.beats and full.tempo == comp.tempo and full.sections == comp.sections
 
 
@@ -86,7 +86,7 @@ def test_no_drums_is_the_stems_without_the_drum_stem(kept) -> None:
     assert w["bass"] == pytest.approx(1.0, abs=0.01) and w["melody"] == pytest.approx(1.0, abs=0.01)
     # the same as composing "no drums" again (the other layers keep their timing)
     again = compose(20, "rock", seed=3, layers={"drums": 0}).samples
-    assert np.abs(no_drums - again).max() < 1e-4
+    assert np.abs(no_drums - again).max() < 2e-4
     # what a listener hears: the cymbals' band and the onsets drop
     def high_share(x: np.ndarray) -> float:
         spec = np.abs(np.fft.rfft(x.mean(axis=1))) ** 2
@@ -103,7 +103,7 @@ def test_less_bass_lowers_the_bass_stem_by_the_level(kept) -> None:
     assert w["bass"] == pytest.approx(0.5, abs=0.01) and abs(w["drums"]) < 0.01
     assert w["melody"] == pytest.approx(1.0, abs=0.01)
     again = compose(20, "rock", seed=3, layers={"drums": 0, "bass": 50}).samples
-    assert np.abs(mixed - again).max() < 1e-4
+    assert np.abs(mixed - again).max() < 2e-4
 
 
 @pytest.mark.parametrize("layers", [{"drums": 0}, {"drums": 0, "bass": 0, "melody": 0}, {"harmony": 20}])
@@ -124,7 +124,7 @@ def test_a_lofi_texture_stays_and_half_made_folders_are_not_read(tmp_path: Path)
     writer.finish(comp)
     info = stems.manifest(folder)
     assert info is not None and "texture" in info["scales"]
-    assert np.abs(np.asarray(stems.remix(folder, {}).samples) - comp.samples).max() < 1e-4
+    assert np.abs(np.asarray(stems.remix(folder, {}).samples) - comp.samples).max() < 2e-4
     (folder / "bass.flac").unlink()
     assert stems.manifest(folder) is None
     with pytest.raises(FileNotFoundError):

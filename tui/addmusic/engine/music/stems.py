@@ -7,8 +7,10 @@ keep the compressor's pumping and the limiter's gain that the drums caused in th
 and its level must be set again (dropping a layer lowers the loudness). So ``remix`` sums them
 at the asked levels and runs the bus again (compressor, master to -14 LUFS under -1 dBTP, the
 ring-out's fade): the result has every guarantee a composed piece has, and at full levels it is
-the composed piece. Stems are FLAC (24-bit, each scaled to its peak, the scale in the manifest),
-for tracks up to ``long.LONG_S`` (loops and longer pieces are composed again instead).
+the composed piece. Stems are FLAC, 16-bit, each scaled to its own peak (the scale in the
+manifest): 30 s of rock are 8.5 MB (24-bit: 17.3 MB), and a remix at full levels differs from the
+piece by at most 5e-5 (under 2 steps of the piece's own 16-bit wav; RMS -81 dB under the music).
+Kept for tracks up to ``long.LONG_S``; loops and longer pieces are composed again instead.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class Writer:
         peak = float(np.abs(x).max()) if len(x) else 0.0
         scale = peak / 0.99 if peak > 0 else 1.0  # pre-bus levels may pass full scale
         data = np.ascontiguousarray(x, dtype=F32) * F32(1.0 / scale)
-        sf.write(self.part / f"{role}.flac", data, self.sample_rate, format="FLAC", subtype="PCM_24")
+        sf.write(self.part / f"{role}.flac", data, self.sample_rate, format="FLAC", subtype="PCM_16")
         self.scales[role] = scale
 
     def finish(self, comp: Composition) -> None:
