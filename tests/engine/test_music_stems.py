@@ -116,6 +116,19 @@ def test_a_remix_is_mastered_like_a_composed_piece(kept, layers) -> None:
     assert 10 * np.log10(np.mean(last ** 2) / np.mean(body ** 2)) <= -40.0
 
 
+def test_a_remix_carries_the_loudness_facts_the_export_predicts_from(kept) -> None:
+    from addmusic.engine.music import loudness
+    from addmusic.engine.render import soundfacts
+
+    mixed = stems.remix(kept["folder"], {"drums": 0, "bass": 50})
+    measured = soundfacts.from_samples(np.asarray(mixed.samples)).power.astype(np.float64)
+    kept_power = np.asarray(mixed.block_power, np.float64)
+    loud = measured > measured.max() * 1e-3
+    assert len(kept_power) == len(measured)
+    assert np.abs(10 * np.log10(kept_power[loud] / measured[loud])).max() < 0.1  # dB, block by block
+    assert loudness.gated(kept_power) == pytest.approx(loudness.gated(measured), abs=0.05)
+
+
 def test_a_lofi_texture_stays_and_half_made_folders_are_not_read(tmp_path: Path) -> None:
     folder = tmp_path / "lofi.stems"
     writer = stems.Writer(folder, SR)
