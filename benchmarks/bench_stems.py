@@ -39,9 +39,15 @@ def _state(seconds: float) -> dict:
     return {"video_infos": [info], "draft": draft.to_json(), "canvas_config": {}, "generated_media": {}}
 
 
-def _turn(message: str, state: dict, music_dir: Path) -> tuple[float, dict]:
-    t = time.perf_counter()
+# CPU seconds of the process per case (a remix's decoding threads too; nothing runs ahead meanwhile,
+# but for the last moments of the reply case): far steadier than wall time on a loaded machine
+CPU: dict[str, list[float]] = {}
+
+
+def _turn(message: str, state: dict, music_dir: Path, case: str) -> tuple[float, dict]:
+    t, c = time.perf_counter(), time.process_time()
     result = turns.run_turn(message, copy.deepcopy(state), "en", music_dir, [])
+    CPU.setdefault(case, []).append(time.process_time() - c)
     return time.perf_counter() - t, result.state
 
 
@@ -65,36 +71,40 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             music = Path(tmp) / "music"
             turns.AHEAD.enabled = True
-            t_add, state = _turn(add, _state(args.seconds), music)
+            t_add, state = _turn(add, _state(args.seconds), music, "add music: reply (stems made afterwards)")
             t = time.perf_counter()
             assert turns.AHEAD.idle(600)
             times.setdefault("add music: reply (stems made afterwards)", []).append(t_add)
             times.setdefault("  then stems ready after the reply", []).append(time.perf_counter() - t)
             folder = next((music / "cache").glob("*.stems"))
             sizes.append(stems.size_bytes(folder))
-            t_remix, _ = _turn("no drums", state, music)
+            t_remix, _ = _turn("no drums", state, music, "no drums: mixed from the stems")
             times.setdefault("no drums: mixed from the stems", []).append(t_remix)
         with tempfile.TemporaryDirectory() as tmp:
             music = Path(tmp) / "music"
             turns.AHEAD.enabled = False
-            t_plain, state = _turn(add, _state(args.seconds), music)
+            t_plain, state = _turn(add, _state(args.seconds), music, "add music: no stems (before this change)")
             times.setdefault("add music: no stems (before this change)", []).append(t_plain)
             stems.kept_for = lambda *_a: False  # the old way: compose the piece again (its own cache)
             try:
-                t_again, _ = _turn("no drums", state, Path(tmp) / "music-again")
+                t_again, _ = _turn("no drums", state, Path(tmp) / "music-again",
+                                   "no drums: composed again (before this change)")
             finally:
                 stems.kept_for = kept_for
             times.setdefault("no drums: composed again (before this change)", []).append(t_again)
-            t_demand, _ = _turn("no drums", state, music)
+            t_demand, _ = _turn("no drums", state, music, "no drums: stems made in that turn, then mixed")
             times.setdefault("no drums: stems made in that turn, then mixed", []).append(t_demand)
         with tempfile.TemporaryDirectory() as tmp:
             piece = turns._Piece(Path(tmp), "k", args.seconds, args.style, 1, "{}")
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             piece.make_stems()  # compose with stems + FLAC + the piece's wav: what an inline reply would pay
-            times.setdefault("add music: stems composed in the reply (compose+stems+wav)", []).append(
-                time.perf_counter() - t)
+            case = "add music: stems composed in the reply (compose+stems+wav)"
+            times.setdefault(case, []).append(time.perf_counter() - t)
+            CPU.setdefault(case, []).append(time.process_time() - c)
+    print(f"{'case':62s} {'wall s':>7s} {'CPU s':>6s}  (wall of each run)")
     for name, values in times.items():
-        print(f"{name:62s} {statistics.median(values):6.2f} s  ({', '.join(f'{v:.2f}' for v in values)})")
+        cpu = f"{statistics.median(CPU[name]):6.2f}" if name in CPU else "     -"
+        print(f"{name:62s} {statistics.median(values):7.2f} {cpu}  ({', '.join(f'{v:.2f}' for v in values)})")
     print(f"stems on disk (FLAC 16-bit, all layers): {statistics.median(sizes) / 1e6:.1f} MB; "
           f"the piece's own wav: {args.seconds * 48000 * 4 / 1e6:.1f} MB")
     print(_load())

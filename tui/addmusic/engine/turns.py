@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,11 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
     A change of `layers` only is mixed from the piece's stems (music/stems.py) when they are
     kept: made after the piece's first reply, in the background (see ``StemsAhead``), or by the
     turn that needs them. Runs in a worker thread (numpy)."""
+    with AHEAD.busy():  # stems made ahead wait for this turn's music
+        _materialise(draft, generated, music_dir)
+
+
+def _materialise(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
     from .music import stems
     from .render import soundfacts
 
@@ -197,10 +202,13 @@ class StemsAhead:
     priority (composing with stems costs about twice a composition: the reply must not wait for
     it, and an export or another turn goes first). A turn that needs stems the thread has not
     finished does not wait for it (at the lowest priority it may barely run on a busy machine):
-    it cancels that job and makes them itself."""
+    it cancels that job and makes them itself. A job starts only while no turn is making music."""
+
+    MAX_QUEUED = 2
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.turns = 0  # turns making music right now
         self.queue: list[_Piece] = []
         self.running: tuple[_Piece, threading.Event] | None = None
         self.wake = threading.Condition(self.lock)
@@ -216,10 +224,22 @@ class StemsAhead:
             if piece in self.queue or (self.running and self.running[0] == piece):
                 return
             self.queue.append(piece)
+            del self.queue[:-self.MAX_QUEUED]  # the latest pieces are the ones a layer edit comes to
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="stems-ahead", daemon=True)
                 self.thread.start()
             self.wake.notify()
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        with self.lock:
+            self.turns += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.turns -= 1
+                self.wake.notify()
 
     def stems_for(self, piece: _Piece) -> Path:
         """The piece's stem folder, made now if the background has not made it yet."""
@@ -239,7 +259,7 @@ class StemsAhead:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         while True:
             with self.lock:
-                while not self.queue:
+                while not self.queue or self.turns:
                     self.wake.wait()
                 piece = self.queue.pop(0)
                 cancel = threading.Event()

@@ -86,15 +86,21 @@ def reverb_ir(seconds: float, sr: int, rng: np.random.Generator) -> np.ndarray:
     return ir.astype(F32)
 
 
-def add_reverb(dry: np.ndarray, send: np.ndarray, ir: np.ndarray, wet: float) -> None:
+def add_reverb(dry: np.ndarray, send: np.ndarray, ir: np.ndarray, wet: float,
+               ir_spectra: dict[int, np.ndarray] | None = None) -> None:
     """Convolve the send with the stereo IR at the full rate into ``dry``: one FFT of the whole
     send (fewer points transformed than overlap-add blocks for pieces of a few minutes), and
-    blocks of a minute for longer ones so memory stays bounded."""
+    blocks of a minute for longer ones so memory stays bounded. ``ir_spectra`` keeps the IR's
+    spectrum (by FFT length) for the next send through the same room (each stem's)."""
     total = dry.shape[1]
     m = ir.shape[1]
     block = max(total, 1) if total <= 180 * 48000 else 60 * 48000
     nfft = _fast_len(block + m - 1)
-    spec_ir = np.fft.rfft(ir, nfft, axis=1) * F32(wet)
+    spec_ir = None if ir_spectra is None else ir_spectra.get(nfft)
+    if spec_ir is None:
+        spec_ir = np.fft.rfft(ir, nfft, axis=1) * F32(wet)
+        if ir_spectra is not None:
+            ir_spectra[nfft] = spec_ir
     for b0 in range(0, total, block):
         seg = send[b0:b0 + block]
         if not seg.any():

@@ -35,7 +35,8 @@ def mix_down(events: list, length: int, recipe: Recipe, sr: int, rng: np.random.
         _vinyl(texture, sr, np.random.default_rng(rng.integers(2**32)), period, phase)
         if stems is not None:
             dry += texture
-    mix.add_reverb(dry, send, ir, recipe.wet * 2.5)
+    ir_spectra: dict[int, np.ndarray] | None = {} if stems is not None else None  # the stems' reverb reuses it
+    mix.add_reverb(dry, send, ir, recipe.wet * 2.5, ir_spectra)
     del send
     power = mix.tone_and_power(dry, sr, recipe.presence_db, recipe.low_db)
     comp_gain, threshold = mix.bus_compress(dry, sr, threshold=threshold)
@@ -46,13 +47,13 @@ def mix_down(events: list, length: int, recipe: Recipe, sr: int, rng: np.random.
     del power  # master drops it before its last pass: a long piece needs every megabyte
     block_power, gain_db = mix.master(dry, sr, power_ref, TARGET_LUFS, CEILING_DBTP, fade, gain_db)
     if stems is not None:
-        _stems(events, texture, length, recipe, sr, ir, stems)
+        _stems(events, texture, length, recipe, sr, ir, ir_spectra or {}, stems)
         events.clear()
     return dry, block_power, threshold, gain_db
 
 
 def _stems(events: list, texture: np.ndarray | None, length: int, recipe: Recipe, sr: int, ir: np.ndarray,
-           sink: Callable[[str, np.ndarray], None]) -> None:
+           ir_spectra: dict[int, np.ndarray], sink: Callable[[str, np.ndarray], None]) -> None:
     """Each layer through the same linear chain as the mix (its reverb send, the tone), one at a
     time: what it puts into the bus compressor. The stems add up to the compressor's input, so a
     mix of them at other levels goes through the bus (compressor, master, limiter, fade) again in
@@ -63,7 +64,7 @@ def _stems(events: list, texture: np.ndarray | None, length: int, recipe: Recipe
             part = texture
         else:
             part, send = mix.render([ev for ev in events if ev.role == role], length)
-            mix.add_reverb(part, send, ir, recipe.wet * 2.5)
+            mix.add_reverb(part, send, ir, recipe.wet * 2.5, ir_spectra)
             del send
         mix.tone_and_power(part, sr, recipe.presence_db, recipe.low_db, power=False)
         sink(role, part.T)
