@@ -138,6 +138,8 @@ def test_a_lofi_texture_stays_and_half_made_folders_are_not_read(tmp_path: Path)
     info = stems.manifest(folder)
     assert info is not None and "texture" in info["scales"]
     assert np.abs(np.asarray(stems.remix(folder, {}).samples) - comp.samples).max() < 2e-4
+    with pytest.raises(ValueError, match="unknown layer 'vocals'"):  # as compose says it
+        stems.remix(folder, {"vocals": 0})
     (folder / "bass.flac").unlink()
     assert stems.manifest(folder) is None
     with pytest.raises(FileNotFoundError):

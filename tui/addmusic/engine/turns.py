@@ -62,7 +62,7 @@ def _layer_levels(raw: Any) -> dict[str, int]:
     one key however it got there ("no drums", then "drums back")."""
     if not isinstance(raw, dict):
         return {}
-    return {str(role): int(level) for role, level in sorted(raw.items()) if int(level) != 100}
+    return {str(role): level for role, level in sorted(raw.items()) if level != 100}
 
 
 def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
@@ -136,8 +136,8 @@ def _materialise(draft: Draft, generated: dict[str, Any], music_dir: Path) -> No
 def _same_file(path: Path, cached: Path) -> bool:
     """Whether the session's file is the kept one (after an undo it may still be the later music's)."""
     try:
-        return path.is_file() and (os.path.samefile(path, cached) or not cached.exists())
-    except OSError:
+        return os.path.samefile(path, cached)
+    except OSError:  # either is missing
         return False
 
 

@@ -32,6 +32,7 @@ import soundfile as sf
 from . import long
 from .arrange import STING_BELOW_S
 from .mixdown import remaster, ring_out_fade
+from .score import ROLES
 
 if TYPE_CHECKING:
     from . import Composition
@@ -121,6 +122,9 @@ def remix(folder: Path, layers: dict[str, float]) -> Composition:
     info = manifest(folder)
     if info is None:
         raise FileNotFoundError(f"no stems in {folder}")
+    unknown = sorted(set(layers) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown layer {unknown[0]!r}: use {', '.join(ROLES)}")
     sr, frames = int(info["sample_rate"]), int(info["frames"])
     levels = {role: float(np.clip(layers.get(role, 100), 0, 100)) / 100.0 for role in info["scales"]
               if role != "texture"}
@@ -131,7 +135,7 @@ def remix(folder: Path, layers: dict[str, float]) -> Composition:
         return sf.read(Path(folder) / f"{role}.flac", dtype="float32", always_2d=True)[0]
 
     bus = np.zeros((2, frames), F32)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # decoding is most of a remix's time
+    with ThreadPoolExecutor(max_workers=2) as pool:  # decoding is about half of a remix's time
         for (_role, gain), data in zip(wanted, pool.map(decode, [r for r, _ in wanted]), strict=True):
             for c in range(2):
                 bus[c] += data[:, c] * F32(gain)
