@@ -180,13 +180,13 @@ class _Piece:
     def folder(self) -> Path:
         return self.cache / f"{self.key}.stems"
 
-    def make_stems(self, cancelled: threading.Event | None = None) -> None:
+    def make_stems(self) -> None:
         """Compose the piece again with its stems kept (and keep the piece if it is not yet)."""
         from .music import compose, stems
 
         if stems.manifest(self.folder) is not None:
             return
-        writer = stems.Writer(self.folder, 48000, cancelled)
+        writer = stems.Writer(self.folder, 48000)
         try:
             comp = compose(self.seconds, self.style, seed=self.seed, stems=writer, **json.loads(self.options_json))
             writer.finish(comp)
@@ -198,11 +198,12 @@ class _Piece:
 
 
 class StemsAhead:
-    """Stems made after the reply, one piece at a time, in a daemon thread at the lowest CPU
-    priority (composing with stems costs about twice a composition: the reply must not wait for
-    it, and an export or another turn goes first). A turn that needs stems the thread has not
-    finished does not wait for it (at the lowest priority it may barely run on a busy machine):
-    it cancels that job and makes them itself. A job starts only while no turn is making music."""
+    """Stems made after the reply, one piece at a time, in a daemon thread (composing with stems
+    costs about 2.3 times a composition: the reply must not wait for it). A job starts only while
+    no turn is making music; a turn that needs stems being made waits for them (the same work,
+    already under way), and one that needs stems only queued makes them itself. The thread keeps
+    the engine's priority: a lowered one would hold the GIL for long stretches on a busy machine
+    and stall the event loop (heartbeats, other sessions)."""
 
     MAX_QUEUED = 2
 
@@ -210,7 +211,7 @@ class StemsAhead:
         self.lock = threading.Lock()
         self.turns = 0  # turns making music right now
         self.queue: list[_Piece] = []
-        self.running: tuple[_Piece, threading.Event] | None = None
+        self.running: tuple[_Piece, threading.Event] | None = None  # the piece, set when it is done
         self.wake = threading.Condition(self.lock)
         self.thread: threading.Thread | None = None
         self.enabled = os.environ.get("ADDMUSIC_STEMS_AHEAD", "1") != "0"
@@ -245,32 +246,34 @@ class StemsAhead:
         """The piece's stem folder, made now if the background has not made it yet."""
         from .music import stems
 
+        done = None
         with self.lock:
             if piece in self.queue:
                 self.queue.remove(piece)
             if self.running and self.running[0] == piece:
-                self.running[1].set()
-        if stems.manifest(piece.folder) is None:
+                done = self.running[1]
+        if done is not None:
+            done.wait()
+        if stems.manifest(piece.folder) is None:  # not made ahead, or that job failed
             piece.make_stems()
         return piece.folder
 
     def _run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # this thread only (Linux): the rest keeps its priority
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         while True:
             with self.lock:
                 while not self.queue or self.turns:
                     self.wake.wait()
                 piece = self.queue.pop(0)
-                cancel = threading.Event()
-                self.running = (piece, cancel)
+                done = threading.Event()
+                self.running = (piece, done)
             try:
-                piece.make_stems(cancel)
-            except Exception as exc:  # a cancelled job, a full disk: the turn that needs them makes them
+                piece.make_stems()
+            except Exception as exc:  # a full disk, a removed folder: the turn that needs them makes them
                 log.info("stems of %s not made ahead: %s", piece.key, exc)
             finally:
                 with self.lock:
                     self.running = None
+                done.set()
 
     def idle(self, timeout_s: float = 60.0) -> bool:
         """Wait until nothing is queued or running (tests and benchmarks)."""

@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import shutil
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -45,10 +44,6 @@ _FACTS = ("sample_rate", "tempo", "beats", "downbeats", "sections", "hits", "sty
           "bar_energy", "tail_s")
 
 
-class Cancelled(RuntimeError):
-    pass
-
-
 def kept_for(duration_s: float, loop: bool) -> bool:
     """Whether stems are kept for a piece of this length and kind."""
     return not loop and 0 < duration_s <= long.LONG_S
@@ -59,9 +54,8 @@ class Writer:
     it comes (one stem in memory at a time); ``finish`` renames the folder into place, so a
     reader sees all the stems or none (another session may be making the same ones)."""
 
-    def __init__(self, folder: Path, sample_rate: int, cancelled: threading.Event | None = None) -> None:
+    def __init__(self, folder: Path, sample_rate: int) -> None:
         self.folder = Path(folder)
-        self.cancelled = cancelled
         self.sample_rate = int(sample_rate)
         self.part = self.folder.with_name(f"{self.folder.name}.{uuid.uuid4().hex[:8]}.part")
         _sweep(self.folder.parent)
@@ -69,8 +63,6 @@ class Writer:
         self.scales: dict[str, float] = {}
 
     def __call__(self, role: str, x: np.ndarray) -> None:
-        if self.cancelled is not None and self.cancelled.is_set():
-            raise Cancelled("the stems are being made elsewhere")
         peak = float(np.abs(x).max()) if len(x) else 0.0
         scale = peak / 0.99 if peak > 0 else 1.0  # pre-bus levels may pass full scale
         data = np.ascontiguousarray(x, dtype=F32) * F32(1.0 / scale)
