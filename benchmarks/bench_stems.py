@@ -64,6 +64,9 @@ def main() -> int:
     add = f"add {args.style} background music"
     print(f"{args.seconds:g} s clip, '{add}' then 'no drums'; {_load()}")
     compose(5, args.style, seed=9)  # samples decoded, caches warm, as in a running engine
+    with tempfile.TemporaryDirectory() as tmp:  # the interpreter's tables loaded, as in a running engine
+        turns.AHEAD.enabled = False
+        turns.run_turn("add calm music", _state(5.0), "en", Path(tmp), [])
     times: dict[str, list[float]] = {}
     sizes: list[int] = []
     kept_for = stems.kept_for
