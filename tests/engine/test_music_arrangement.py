@@ -108,20 +108,15 @@ def test_a_long_piece_is_a_repeated_cycle_with_seamless_joins(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("style", ["lofi", "rock"])
-def test_stems_add_up_to_the_mix(style) -> None:
+def test_keeping_stems_does_not_change_the_mix(style) -> None:
     stems: dict[str, np.ndarray] = {}
     comp = compose(20, style, seed=3, stems=lambda role, x: stems.__setitem__(role, x.copy()))
     plain = compose(20, style, seed=3)
-    assert np.array_equal(comp.samples, plain.samples)  # keeping stems does not change the mix
+    assert np.array_equal(comp.samples, plain.samples)
     assert {"drums", "bass", "harmony", "melody"} <= set(stems)
     assert ("texture" in stems) == (style == "lofi")
-    total = sum(stems.values())
-    assert np.abs(total - comp.samples).max() < 2e-3  # float rounding and the reverb's FFT only
-    for role, x in stems.items():
+    for role, x in stems.items():  # what they add up to is tested in test_music_stems.py
         assert x.shape == comp.samples.shape and np.abs(x).max() > 1e-3, role
-    # dropping a layer from the stems is the piece without it (same gains: not a new master)
-    no_drums = total - stems["drums"]
-    assert np.abs(no_drums).max() < np.abs(total).max()
 
 
 def test_stems_are_refused_where_they_are_not_kept() -> None:

@@ -12,9 +12,11 @@ import json
 import logging
 import os
 import shutil
+import threading
+import time
 import uuid
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,7 @@ class TurnResult:
 
 
 # Bumped whenever the composer's output changes, so a cached piece from an older composer is never reused.
-COMPOSER_VERSION = 3
+COMPOSER_VERSION = 4  # 4: a dropped layer no longer shifts the random timing of the others
 
 
 def _cache_key(style: str, seed: int, needed: int, options: dict[str, Any]) -> str:
@@ -55,12 +57,27 @@ def _cache_key(style: str, seed: int, needed: int, options: dict[str, Any]) -> s
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
+def _layer_levels(raw: Any) -> dict[str, int]:
+    """The draft's `layers` without the roles at full level (absent = 100): the same music has
+    one key however it got there ("no drums", then "drums back")."""
+    if not isinstance(raw, dict):
+        return {}
+    return {str(role): level for role, level in sorted(raw.items()) if level != 100}
+
+
 def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
     """Compose every generated track the draft names that has no audio of the right length yet,
     and attach its waveform. The same style, seed, length and options give the same audio, so a
     composition is kept by those and reused (undo, redo and a second session cost nothing).
-    Runs in a worker thread (numpy)."""
-    from .music import compose, peaks, write_wav
+    A change of `layers` only is mixed from the piece's stems (music/stems.py) when they are
+    kept: made after the piece's first reply, in the background (see ``StemsAhead``), or by the
+    turn that needs them. Runs in a worker thread (numpy)."""
+    with AHEAD.busy():  # stems made ahead wait for this turn's music
+        _materialise(draft, generated, music_dir)
+
+
+def _materialise(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
+    from .music import stems
     from .render import soundfacts
 
     for track in draft.tracks_of(AUDIO):
@@ -68,43 +85,42 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             if not seg.src.startswith("gen_"):
                 continue
             needed = seg.source_in + seg.duration
+            seconds = max(needed, 100) / 1000
             style = str(seg.extra.get("style") or "lofi")
             seed = int(seg.extra.get("seed") or zlib.crc32(seg.src.encode()))
-            options = {k: seg.extra[k] for k in ("bpm", "energy", "layers") if seg.extra.get(k) is not None}
+            options = {k: seg.extra[k] for k in ("bpm", "energy") if seg.extra.get(k) is not None}
             if seg.extra.get("follow_cuts") and seg.extra.get("cuts"):
                 # the cut times in the composition's own time, for its sections to land on
                 options["section_times"] = [round((int(c) - seg.start + seg.source_in) / 1000, 3)
                                             for c in seg.extra["cuts"] if seg.start < int(c) < seg.end]
             if seg.extra.get("loop") is True:
                 options["loop"] = True  # a seamless loop (docs/API.md)
-            key = _cache_key(style, seed, needed, options)
+            layers = _layer_levels(seg.extra.get("layers"))
+            base_key = _cache_key(style, seed, needed, options)
+            key = _cache_key(style, seed, needed, {**options, "layers": layers}) if layers else base_key
+            piece = _Piece(music_dir / "cache", base_key, seconds, style, seed, json.dumps(options, sort_keys=True))
+            with_stems = stems.kept_for(seconds, bool(options.get("loop")))
             entry = generated.get(seg.src)
             path = music_dir / f"{seg.src}.wav"
-            if entry and entry.get("key") == key and path.is_file():
-                seg.waveform = entry.get("wf")
-                continue
             cached_wav = music_dir / "cache" / f"{key}.wav"
+            if entry and entry.get("key") == key and _same_file(path, cached_wav):
+                seg.waveform = entry.get("wf")
+                if with_stems:
+                    AHEAD.schedule(piece)
+                continue
             cached_meta = music_dir / "cache" / f"{key}.json"
             if cached_wav.is_file() and cached_meta.is_file():
                 info = json.loads(cached_meta.read_text())
+            elif layers and with_stems:  # a mix of the piece's stems: no composing again
+                folder = AHEAD.stems_for(piece)
+                info = _keep(music_dir / "cache", key, stems.remix(folder, layers))
             else:
-                comp = compose(max(needed, 100) / 1000, style, seed=seed, **options)
-                cached_wav.parent.mkdir(parents=True, exist_ok=True)
-                # Turns of other sessions may compose the same key at the same time: each file
-                # appears whole (written aside, then renamed), never half-written to a reader.
-                part = uuid.uuid4().hex[:8]
-                wav_part = cached_wav.with_name(f"{key}.{part}.part.wav")
-                write_wav(wav_part, comp)
-                os.replace(wav_part, cached_wav)
-                if comp.block_power is not None:  # the export predicts its loudness from these
-                    with contextlib.suppress(OSError):
-                        soundfacts.save(cached_wav, soundfacts.of_music(comp.block_power, comp.chunks()))
-                info = {"tempo": round(comp.tempo, 1), "beats": [round(b, 3) for b in comp.beats],
-                        "sections": [round(t, 3) for t, _name in comp.sections],
-                        "wf": peaks(comp.samples, 120)}
-                meta_part = cached_meta.with_name(f"{key}.{part}.part.json")
-                meta_part.write_text(json.dumps(info))
-                os.replace(meta_part, cached_meta)
+                from .music import compose
+
+                info = _keep(music_dir / "cache", key, compose(seconds, style, seed=seed, **options,
+                                                               **({"layers": layers} if layers else {})))
+            if with_stems:
+                AHEAD.schedule(piece)
             music_dir.mkdir(parents=True, exist_ok=True)
             soundfacts.remove(path)  # the old piece and its loudness facts
             try:
@@ -115,6 +131,162 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
             generated[seg.src] = {"id": seg.src, "type": "music", "style": style, "label": seg.label,
                                   "duration_ms": needed, "key": key, **info}
             seg.waveform = info.get("wf")
+
+
+def _same_file(path: Path, cached: Path) -> bool:
+    """Whether the session's file is the kept one (after an undo it may still be the later music's)."""
+    try:
+        return os.path.samefile(path, cached)
+    except OSError:  # either is missing
+        return False
+
+
+def _keep(cache: Path, key: str, comp: Any) -> dict[str, Any]:
+    """Write a composed or remixed piece to the cache (wav, loudness facts, facts for the draft)
+    and return those facts. Turns of other sessions may make the same key at the same time: each
+    file appears whole (written aside, then renamed), never half-written to a reader."""
+    from .music import peaks, write_wav
+    from .render import soundfacts
+
+    cache.mkdir(parents=True, exist_ok=True)
+    cached_wav, cached_meta = cache / f"{key}.wav", cache / f"{key}.json"
+    part = uuid.uuid4().hex[:8]
+    wav_part = cached_wav.with_name(f"{key}.{part}.part.wav")
+    write_wav(wav_part, comp)
+    os.replace(wav_part, cached_wav)
+    if comp.block_power is not None:  # the export predicts its loudness from these
+        with contextlib.suppress(OSError):
+            soundfacts.save(cached_wav, soundfacts.of_music(comp.block_power, comp.chunks()))
+    info = {"tempo": round(comp.tempo, 1), "beats": [round(b, 3) for b in comp.beats],
+            "sections": [round(t, 3) for t, _name in comp.sections], "wf": peaks(comp.samples, 120)}
+    meta_part = cached_meta.with_name(f"{key}.{part}.part.json")
+    meta_part.write_text(json.dumps(info))
+    os.replace(meta_part, cached_meta)
+    return info
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A composition (without layer levels) whose stems may be made."""
+
+    cache: Path
+    key: str
+    seconds: float
+    style: str
+    seed: int
+    options_json: str  # compose's options (hashable: the piece is a queue entry)
+
+    @property
+    def folder(self) -> Path:
+        return self.cache / f"{self.key}.stems"
+
+    def make_stems(self) -> None:
+        """Compose the piece again with its stems kept (and keep the piece if it is not yet)."""
+        from .music import compose, stems
+
+        if stems.manifest(self.folder) is not None:
+            return
+        writer = stems.Writer(self.folder, 48000)
+        try:
+            comp = compose(self.seconds, self.style, seed=self.seed, stems=writer, **json.loads(self.options_json))
+            writer.finish(comp)
+        except BaseException:
+            writer.abort()
+            raise
+        if not (self.cache / f"{self.key}.wav").is_file():
+            _keep(self.cache, self.key, comp)
+
+
+class StemsAhead:
+    """Stems made after the reply, one piece at a time, in a daemon thread (composing with stems
+    costs about 2.3 times a composition: the reply must not wait for it). A job starts only while
+    no turn is making music; a turn that needs stems being made waits for them (the same work,
+    already under way), and one that needs stems only queued makes them itself. The thread keeps
+    the engine's priority: a lowered one would hold the GIL for long stretches on a busy machine
+    and stall the event loop (heartbeats, other sessions)."""
+
+    MAX_QUEUED = 2
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.turns = 0  # turns making music right now
+        self.queue: list[_Piece] = []
+        self.running: tuple[_Piece, threading.Event] | None = None  # the piece, set when it is done
+        self.wake = threading.Condition(self.lock)
+        self.thread: threading.Thread | None = None
+        self.enabled = os.environ.get("ADDMUSIC_STEMS_AHEAD", "1") != "0"
+
+    def schedule(self, piece: _Piece) -> None:
+        from .music import stems
+
+        if not self.enabled or stems.manifest(piece.folder) is not None:
+            return
+        with self.lock:
+            if piece in self.queue or (self.running and self.running[0] == piece):
+                return
+            self.queue.append(piece)
+            del self.queue[:-self.MAX_QUEUED]  # the latest pieces are the ones a layer edit comes to
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="stems-ahead", daemon=True)
+                self.thread.start()
+            self.wake.notify()
+
+    @contextlib.contextmanager
+    def busy(self) -> Iterator[None]:
+        with self.lock:
+            self.turns += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.turns -= 1
+                self.wake.notify()
+
+    def stems_for(self, piece: _Piece) -> Path:
+        """The piece's stem folder, made now if the background has not made it yet."""
+        from .music import stems
+
+        done = None
+        with self.lock:
+            if piece in self.queue:
+                self.queue.remove(piece)
+            if self.running and self.running[0] == piece:
+                done = self.running[1]
+        if done is not None:
+            done.wait()
+        if stems.manifest(piece.folder) is None:  # not made ahead, or that job failed
+            piece.make_stems()
+        return piece.folder
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                while not self.queue or self.turns:
+                    self.wake.wait()
+                piece = self.queue.pop(0)
+                done = threading.Event()
+                self.running = (piece, done)
+            try:
+                piece.make_stems()
+            except Exception as exc:  # a full disk, a removed folder: the turn that needs them makes them
+                log.info("stems of %s not made ahead: %s", piece.key, exc)
+            finally:
+                with self.lock:
+                    self.running = None
+                done.set()
+
+    def idle(self, timeout_s: float = 60.0) -> bool:
+        """Wait until nothing is queued or running (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.queue and self.running is None:
+                    return True
+            time.sleep(0.05)
+        return False
+
+
+AHEAD = StemsAhead()
 
 
 def clips_only(state: dict[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class Composition:
     levels: dict[str, float] = field(default_factory=dict)  # role -> level used, 0..1
     bar_energy: list[float] = field(default_factory=list)  # the energy curve, one value per bar
     block_power: np.ndarray | None = None  # mean K-weighted power per 100 ms, for render/soundfacts.py
+    tail_s: float = 0.0  # a track's ring-out (its fade is made again when stems are remixed, stems.py)
 
     @property
     def duration(self) -> float:
@@ -91,8 +92,9 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
     ``loop`` makes a piece that repeats seamlessly: whole beats, no intro, ending or fade, and
     its last sample flows into its first (every note, reverb tail and gain change that crosses
     the end is heard again at the start). ``stems`` (tracks up to ``long.LONG_S``) is called with
-    each layer's name and its (n, 2) stem, one at a time; the stems add up to the mix (see
-    mixdown._stems), so the renderer can lower or drop a layer without composing again.
+    each layer's name and its (n, 2) stem, one at a time; the stems add up to the bus before
+    its compressor (see mixdown._stems), so ``stems.remix`` lowers or drops a layer and masters
+    the result again without composing again.
     """
     if not duration_s or duration_s <= 0:
         raise ValueError("duration must be positive")
@@ -177,7 +179,7 @@ def compose(duration_s: float, style: str, *, seed: int = 0, sample_rate: int = 
         samples=dry.T, sample_rate=sr, tempo=round(tempo, 3), beats=beats,
         downbeats=downbeats, sections=sections, hits=sorted(set(score.hits)), style=recipe.key,
         key=f"{_NOTE_NAMES[key_root]} {recipe.mode}", tonic=key_root, mode=recipe.mode, levels=levels,
-        bar_energy=[round(b.energy, 3) for b in bars], block_power=block_power,
+        bar_energy=[round(b.energy, 3) for b in bars], block_power=block_power, tail_s=0.0 if loop else tail_s,
     )
 
 

@@ -86,15 +86,21 @@ def reverb_ir(seconds: float, sr: int, rng: np.random.Generator) -> np.ndarray:
     return ir.astype(F32)
 
 
-def add_reverb(dry: np.ndarray, send: np.ndarray, ir: np.ndarray, wet: float) -> None:
+def add_reverb(dry: np.ndarray, send: np.ndarray, ir: np.ndarray, wet: float,
+               ir_spectra: dict[int, np.ndarray] | None = None) -> None:
     """Convolve the send with the stereo IR at the full rate into ``dry``: one FFT of the whole
     send (fewer points transformed than overlap-add blocks for pieces of a few minutes), and
-    blocks of a minute for longer ones so memory stays bounded."""
+    blocks of a minute for longer ones so memory stays bounded. ``ir_spectra`` keeps the IR's
+    spectrum (by FFT length) for the next send through the same room (each stem's)."""
     total = dry.shape[1]
     m = ir.shape[1]
     block = max(total, 1) if total <= 180 * 48000 else 60 * 48000
     nfft = _fast_len(block + m - 1)
-    spec_ir = np.fft.rfft(ir, nfft, axis=1) * F32(wet)
+    spec_ir = None if ir_spectra is None else ir_spectra.get(nfft)
+    if spec_ir is None:
+        spec_ir = np.fft.rfft(ir, nfft, axis=1) * F32(wet)
+        if ir_spectra is not None:
+            ir_spectra[nfft] = spec_ir
     for b0 in range(0, total, block):
         seg = send[b0:b0 + block]
         if not seg.any():
@@ -206,8 +212,7 @@ def limiter_gain(peak: np.ndarray, ceiling: float, sr: int) -> np.ndarray:
 
 
 def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: float, ceiling_dbtp: float,
-           fade: np.ndarray | None, fixed_gain_db: float | None = None,
-           gain_out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+           fade: np.ndarray | None, fixed_gain_db: float | None = None) -> tuple[np.ndarray, float]:
     """Level ``x`` in place to ``target_lufs`` integrated with true peak under ``ceiling_dbtp``.
 
     ``power_ref`` holds the K-weighted power of ``x`` (in a list, so it can be freed here).
@@ -216,8 +221,7 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
     with it), a few rounds, then checked; ``fixed_gain_db`` skips that (a part of a piece mixed in
     parts gets the gain of the rest). Returns the mastered piece's mean K-weighted power per
     100 ms block (the render predicts the export's loudness from it, render/soundfacts.py) and
-    the gain used before limiting (dB). ``gain_out`` (per sample), if given, is multiplied by
-    every gain applied to ``x`` (stems get them too)."""
+    the gain used before limiting (dB)."""
     ceiling = 10.0 ** ((ceiling_dbtp - 0.15) / 20.0)  # a little margin for the gain ramps
     power = power_ref.pop()
     if fade is not None:
@@ -245,15 +249,11 @@ def master(x: np.ndarray, sr: int, power_ref: list[np.ndarray], target_lufs: flo
     if fade is not None:
         g[len(g) - len(fade):] *= fade
     x *= g[None, :]
-    if gain_out is not None:
-        gain_out *= g
     del g, peak
     over = loudness.true_peak(x.T, floor=0.85) / (10.0 ** (ceiling_dbtp / 20.0))
     if over > 0.999:  # the ramps let a peak through: trim the whole piece, never clip
         x *= F32(0.999 / over)
         power *= F32((0.999 / over) ** 2)
-        if gain_out is not None:
-            gain_out *= F32(0.999 / over)
     return _blocks(power, sr), gain_db
 
 

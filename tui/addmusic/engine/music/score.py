@@ -75,18 +75,22 @@ class Score:
     def add(self, t: float, wave: np.ndarray, role: str, gain_db: float, pan: float, send: float,
             double: bool = False, humanize: bool = True) -> None:
         level = self.layers.get(role, 1.0)
-        if level <= 0.0 or (t >= self.body_end - 1e-6 and humanize):
+        if t >= self.body_end - 1e-6 and humanize:
             return
+        # the random draws come before a dropped layer is skipped: the other layers play exactly
+        # as they do with it (the same timing as the piece's stems without it, stems.py)
         if humanize and self.r.humanize_ms:
             jitter = min(0.02, max(-0.02, float(self.rng.normal(0.0, self.r.humanize_ms / 2000.0))))
             t = max(0.0, t + jitter)
+        delay = int(self.sr * (0.011 + 0.006 * self.rng.random())) if double else 0
+        if level <= 0.0:
+            return
         g = level * self.dynamics * 10.0 ** (gain_db / 20.0)
         onset = int(round(t * self.sr))
         if double:
             # the part twice, a few ms apart on opposite sides: wide, like a double-tracked take
             gl, gr = pan_gains(-0.9 if pan <= 0 else 0.9)
             self.events.append(Event(onset, wave, g * gl * 0.75, g * gr * 0.75, g * send, role))
-            delay = int(self.sr * (0.011 + 0.006 * self.rng.random()))
             gl, gr = pan_gains(0.9 if pan <= 0 else -0.9)
             self.events.append(Event(onset + delay, wave, g * gl * 0.65, g * gr * 0.65, 0.0, role))
         else:
