@@ -430,20 +430,26 @@ def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[S
 _AAC = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", str(SAMPLE_RATE), "-ac", "2"]
 
 
-def master_step(plan: RenderPlan, gain_db: float, limit: bool) -> Step:
+def master_step(plan: RenderPlan, gain_db: float, limit: bool, ceiling_db: float = sound.LIMITER_CEILING_DB) -> Step:
     """The second sound run, once the mix is measured."""
-    return Step("master", [["-i", str(plan.mix.output)]], "", ["-af", sound.master_filter(gain_db, limit)],
+    return Step("master", [["-i", str(plan.mix.output)]], "", ["-af", sound.master_filter(gain_db, limit, ceiling_db)],
                 # the "fast" coder is ffmpeg's advice for high bit rates; ~0.5 s less per minute
                 _AAC + ["-t", seconds(plan.duration_ms), "-f", "mp4"],
                 plan.master, weight=plan.duration_ms / 1000 / MASTER_SPEED, duration_ms=plan.duration_ms)
 
 
-def one_pass_step(plan: RenderPlan, gain_db: float) -> Step:
+def one_pass_step(plan: RenderPlan, gain_db: float, ceiling_db: float = sound.LIMITER_CEILING_DB) -> Step:
     """Mix, master, measure and encode in one run, when the gain is known beforehand."""
-    return Step("master", plan.mix.inputs, sound.mastered_graph(plan.mix.filter_complex, gain_db),
+    return Step("master", plan.mix.inputs, sound.mastered_graph(plan.mix.filter_complex, gain_db, ceiling_db),
                 plan.mix.maps, _AAC + ["-t", seconds(plan.duration_ms), "-f", "mp4"], plan.master,
                 weight=plan.mix.weight + plan.duration_ms / 1000 / MASTER_SPEED, duration_ms=plan.duration_ms,
                 log_level="info")
+
+
+def encoded_peak_step(path: Path) -> Step:
+    """A measuring pass over an encoded file's sound (the AAC as players decode it), writing nothing."""
+    return Step("encoded peak", [["-i", str(path)]], "", ["-map", "0:a:0", "-af", sound.METER], ["-f", "null"], "-",
+                weight=0.0, log_level="info")
 
 
 def check_step(plan: RenderPlan, gain_db: float) -> Step:

@@ -22,7 +22,16 @@ from .. import procs
 from . import audio as sound
 from . import song, soundfacts
 from .encoder import encoder_threads
-from .plan import MASTER_SPEED, RenderError, RenderPlan, Step, check_step, master_step, one_pass_step
+from .plan import (
+    MASTER_SPEED,
+    RenderError,
+    RenderPlan,
+    Step,
+    check_step,
+    encoded_peak_step,
+    master_step,
+    one_pass_step,
+)
 from .smart import SmartError, assemble, split
 from .source import index, scan
 
@@ -225,10 +234,11 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
     level, peak = predicted
     gain = min(sound.MAX_GAIN_DB, plan.loudness - level) if level > -69 else 0.0
     tried: list[tuple[float, float]] = []
+    ceiling = sound.LIMITER_CEILING_DB
     for attempt in range(sound.ONE_PASS_TRIES):
         report = _both(progress.part("mix"), progress.part("master")) if attempt == 0 \
             else progress.part(f"master {attempt}")  # the first run does the work of both planned ones
-        step = one_pass_step(plan, gain)
+        step = one_pass_step(plan, gain, ceiling)
         started = time.perf_counter()
         summary = await _run_step(step if picture is None else with_picture(step, picture, plan.output), ffmpeg,
                                   report)
@@ -240,7 +250,11 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
                  time.perf_counter() - started, ", picture copied" if picture else "")
         if level <= -69 or abs(measured.integrated - plan.loudness) <= sound.ONE_PASS_TOLERANCE \
                 or gain >= sound.MAX_GAIN_DB:
-            return picture is not None
+            over = await _encoded_peak_over(plan.output if picture else plan.master, measured, ffmpeg)
+            if not over:
+                return picture is not None
+            ceiling -= over + 0.1  # the same loudness, limited that much lower
+            continue
         tried.append((gain, measured.integrated))
         if len(tried) > 1 and abs(tried[-1][0] - tried[-2][0]) > 0.05:
             (g0, i0), (g1, i1) = tried[-2], tried[-1]
@@ -248,8 +262,8 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
         else:
             slope = 1.0 if measured.integrated < plan.loudness or peak + gain < sound.LIMITER_CEILING_DB else 0.8
         gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - measured.integrated) / slope)
-    log.warning("the sound of %s is %.1f LUFS after %d runs (target %.1f)", plan.output, measured.integrated,
-                sound.ONE_PASS_TRIES, plan.loudness)
+    log.warning("the sound of %s missed its targets after %d runs: %.1f LUFS (target %.1f), limiter at %.1f dBFS",
+                plan.output, sound.ONE_PASS_TRIES, measured.integrated, plan.loudness, ceiling)
     return picture is not None
 
 
@@ -413,7 +427,28 @@ async def _sound_measured_first(plan: RenderPlan, ffmpeg: str, progress: _Progre
         tried.append((g1, i1))
         gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - i1) / min(1.0, max(0.25, slope)))
         log.info("limited mix measured %.1f LUFS: gain now %.1f dB", limited.integrated, gain)
-    await _run_step(master_step(plan, gain, limit), ffmpeg, progress.part("master"))
+    ceiling = sound.LIMITER_CEILING_DB
+    for attempt in range(sound.ONE_PASS_TRIES):
+        part = progress.part("master" if attempt == 0 else f"master {attempt}")
+        await _run_step(master_step(plan, gain, limit, ceiling), ffmpeg, part)
+        over = await _encoded_peak_over(plan.master, None, ffmpeg)
+        if not over:
+            return
+        limit, ceiling = True, ceiling - over - 0.1
+    log.warning("the sound of %s is over the true-peak ceiling after %d runs", plan.output, sound.ONE_PASS_TRIES)
+
+
+async def _encoded_peak_over(path: Path, meter: sound.Loudness | None, ffmpeg: str) -> float:
+    """How far the encoded sound's true peak is over the ceiling (0 when it is not). AAC can add
+    over a decibel to a limited peak: when the run's own meter (before AAC) reads close enough
+    to the ceiling for that, or said nothing, the file's sound is decoded and measured."""
+    if meter is not None and meter.true_peak <= sound.TRUE_PEAK_CEILING_DB - sound.ENCODED_PEAK_RISK_DB:
+        return 0.0
+    encoded = sound.parse_ebur128(await _run_step(encoded_peak_step(path), ffmpeg, lambda _fraction: None))
+    if encoded is None or encoded.true_peak <= sound.TRUE_PEAK_CEILING_DB:
+        return 0.0
+    log.info("the encoded sound of %s peaks at %.2f dBTP: limited again, lower", path, encoded.true_peak)
+    return encoded.true_peak - sound.TRUE_PEAK_CEILING_DB
 
 
 async def _picture(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
