@@ -1,6 +1,7 @@
 """x264 presets for the full re-encode: speed against quality, measured on the 9:16 job.
 
-Run: .venv/bin/python benchmarks/bench_presets.py [--seconds 10] [--crf 20] [--runs 2] [--graphs N] [--keep DIR]
+Run: .venv/bin/python benchmarks/bench_presets.py [--seconds 10] [--crf 20] [--runs 2] [--graphs N]
+     [--instructions FRAMES] [--keep DIR]
 
 Makes two 16:9 1080p30 H.264 clips (an ordinary test pattern, and the same picture with heavy
 film grain at about 8 Mbit/s, the hard case), then for each preset ultrafast…medium runs the
@@ -13,8 +14,12 @@ The engine's table (render/encoder.py) holds the numbers of one run of this scri
 
 `--graphs N` first times the picture graph alone (no encoder, output to null, one thread so the
 others' load disturbs it less; fastest of N): a bare decode, the blurred-fill graph as it was
-before (full-size bicubic scaling up of the background, the picture scaled to yuva420p for
-overlay), and the engine's graph now.
+first (full-size bicubic scaling up of the background, the picture scaled to yuva420p for
+overlay), as it was next (background cropped first, blurred small, scaled up whole, and laid
+under the picture with overlay, which ffmpeg 9 still feeds yuva420p and alpha-blends), and the
+engine's graph now. `--instructions FRAMES` counts the instructions the same runs execute on
+that many frames under valgrind (callgrind), when valgrind is installed: unlike time, the count
+does not depend on what else the machine is doing.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,6 +49,11 @@ OLD_GRAPH = ("[0:v:0]split=2[bg0][fg0];[bg0]scale=136:240:force_original_aspect_
              "boxblur=luma_radius=6:luma_power=2,eq=brightness=-0.08,scale=1080:1920,setsar=1[bgb0];"
              "[fg0]scale=1080:1920:force_original_aspect_ratio=decrease:force_divisible_by=2,setsar=1[fgs0];"
              "[bgb0][fgs0]overlay=x=(W-w)/2:y=(H-h)/2,format=yuv420p[v]")
+# ... and as it was next, the background blurred small and scaled up whole under an overlay
+OVERLAY_GRAPH = ("[0:v:0]split=2[bg0][fg0];[bg0]crop=w='min(iw,ih*136/240)':h='min(ih,iw*240/136)',scale=136:240,"
+                 "boxblur=luma_radius=6:luma_power=2,eq=brightness=-0.08,scale=1080:1920:flags=fast_bilinear,"
+                 "setsar=1[bgb0];[fg0]scale=1080:1920:force_original_aspect_ratio=decrease:force_divisible_by=2,"
+                 "format=yuv420p,setsar=1[fgs0];[bgb0][fgs0]overlay=x=(W-w)/2:y=(H-h)/2:format=yuv420,format=yuv420p[v]")
 
 
 def _ffmpeg(*args: str) -> str:
@@ -77,9 +88,41 @@ def encode(clip: Path, out: Path, codec: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def graph_variants() -> dict[str, list[str]]:
+    return {"decode only": [], "graph first": ["-filter_complex", OLD_GRAPH, "-map", "[v]"],
+            "graph overlay": ["-filter_complex", OVERLAY_GRAPH, "-map", "[v]"],
+            "graph now": ["-filter_complex", graph(), "-map", "[v]"]}
+
+
+def count_instructions(clip: Path, frames: int, folder: Path) -> None:
+    """Instructions of decode + graph (+ x264 ultrafast), one thread each, on `frames` frames."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("valgrind is not installed: no instruction counts")
+        return
+    found: dict[str, float] = {}
+    for name, args in graph_variants().items():
+        for coder, output in (("null", ["-f", "null", "-"]),
+                              ("x264", ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "20", "-threads", "1",
+                                        "-f", "mp4", str(folder / "counted.mp4")])):
+            if coder == "x264" and name not in ("graph overlay", "graph now"):
+                continue
+            done = subprocess.run(
+                [valgrind, "--tool=callgrind", f"--callgrind-out-file={folder / 'callgrind.out'}", FFMPEG,
+                 "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-threads", "1", "-i", str(clip),
+                 "-filter_threads", "1", *args, "-an", "-frames:v", str(frames), *output],
+                check=True, capture_output=True, text=True)
+            total = re.search(r"Collected : (\d+)", done.stderr)
+            if total:
+                found[f"{name}, {coder}"] = int(total.group(1)) / 1e6
+    base = found.get("decode only, null", 0.0)
+    for name, mega in found.items():
+        extra = f", graph {mega - base:.0f} M" if name.endswith("null") and not name.startswith("decode") else ""
+        print(f"{name:<22} {mega:8.0f} M instructions{extra}", flush=True)
+
+
 def time_graphs(clip: Path, runs: int, frames: int) -> None:
-    variants = {"decode only": [], "graph before": ["-filter_complex", OLD_GRAPH, "-map", "[v]"],
-                "graph now": ["-filter_complex", graph(), "-map", "[v]"]}
+    variants = graph_variants()
     best = dict.fromkeys(variants, float("inf"))
     for _ in range(runs):
         for name, args in variants.items():
@@ -106,6 +149,8 @@ def main() -> None:
     parser.add_argument("--crf", type=int, default=20)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--graphs", type=int, default=0, metavar="N", help="time the graph alone first, N runs")
+    parser.add_argument("--instructions", type=int, default=0, metavar="FRAMES",
+                        help="count the graphs' instructions on FRAMES frames under valgrind first")
     parser.add_argument("--presets", default=",".join(PRESETS))
     parser.add_argument("--keep", type=Path, help="folder to make (and reuse) the clips in")
     opts = parser.parse_args()
@@ -115,6 +160,9 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         clips = make_clips(folder, opts.seconds)
         frames = opts.seconds * 30
+        if opts.instructions:
+            print(f"the 9:16 graphs on {opts.instructions} frames of the ordinary clip, one thread, callgrind:")
+            count_instructions(clips["ordinary"], opts.instructions, Path(tmp))
         if opts.graphs:
             print(f"the 9:16 graph alone on the ordinary clip, one thread, fastest of {opts.graphs}:")
             time_graphs(clips["ordinary"], opts.graphs, frames)

@@ -22,9 +22,12 @@ class PresetFigures:
 
 
 # `bench_presets.py --seconds 10 --runs 1`, 2026-11-30, 2 cores shared with other sessions (load
-# 5-12, so the fps are rough; the graph was the one before the crop-first/yuv420p change, which
-# moves every preset's fps alike; ultrafast was also fastest in a second run at load 16: 18.7/9.7
-# fps against 8.4/4.7 for veryfast). At one CRF the presets' SSIM differ by under 0.003: the slower
+# 5-12, so the fps are rough; ultrafast was also fastest in a second run at load 16: 18.7/9.7 fps
+# against 8.4/4.7 for veryfast). The graph was then two changes older than graph.fit_chain now
+# (crop first; then bands stacked instead of overlay: graph 801 M instructions on 30 frames against
+# 1082 M, bench_presets.py --instructions 30),
+# which moves every preset's fps alike and leaves SSIM against the graph's own lossless output
+# alone. At one CRF the presets' SSIM differ by under 0.003: the slower
 # ones spend their time making the file smaller (veryfast 2.2/4.7 MB against ultrafast's 9.4/16.9
 # MB, i.e. about 7.5 and 13.5 Mbit/s for ultrafast at 1080x1920, an upload-friendly rate for the
 # social apps a 9:16 export is made for), not better looking.

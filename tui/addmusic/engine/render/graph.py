@@ -74,10 +74,9 @@ def rate(fps: float) -> str:
 
 
 def fit_chain(src: str, size: tuple[int, int], out: tuple[int, int], tag: str, fill: str = "blur") -> str:
-    """Scale a picture into the output frame, once. When the aspect differs: `blur` puts it over
-    a blurred, darkened copy of itself (the copy is blurred small, then scaled up: blurring a
-    full-size frame costs ~50× more for the same look), `bars` pads with black, `crop` fills the
-    frame and cuts the overflow."""
+    """Scale a picture (`size`, square pixels) into the output frame, once. When the aspect
+    differs: `blur` puts it between bands of a blurred, darkened copy of itself, `bars` pads with
+    black, `crop` fills the frame and cuts the overflow."""
     w, h = out
     if same_aspect(size, out):
         return f"{src}scale={w}:{h},setsar=1"
@@ -86,22 +85,47 @@ def fit_chain(src: str, size: tuple[int, int], out: tuple[int, int], tag: str, f
                 f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1")
     if fill == "crop":
         return f"{src}scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1"
-    # The background: cropped to the frame's aspect first (a crop only moves pointers) so the
-    # scaler reads no pixels it then throws away, scaled small, blurred and darkened there, and
-    # scaled up bilinearly (a blurred picture has nothing bicubic could keep sharper). The
-    # picture: scaled once, and told to stay yuv420p, since overlay would otherwise ask the
-    # scaler for yuva420p and blend an alpha plane that is opaque everywhere.
+    return _blur_fill(src, size, out, tag)
+
+
+def _blur_fill(src: str, size: tuple[int, int], out: tuple[int, int], tag: str) -> str:
+    """The picture scaled once, and the bands beside it (above and below, or left and right) cut
+    from a small blurred copy: the copy is made from the already scaled picture (a third of the
+    source's pixels to read), blurred and darkened small (blurring a full-size frame costs ~50×
+    more for the same look), and only the bands are scaled up (bilinearly: a blurred picture has
+    nothing bicubic could keep sharper). The three are stacked, which copies rows: `overlay` would
+    convert the picture to yuva420p and alpha-blend it (ffmpeg 9 inserts that scaler itself)."""
+    w, h = out
+    wide = size[0] * h >= size[1] * w  # wider than the frame: bands above and below
+    pic_w, pic_h = (w, min(h, even(w * size[1] / size[0]))) if wide else (min(w, even(h * size[0] / size[1])), h)
+    gap = (h - pic_h) if wide else (w - pic_w)
+    first = gap // 4 * 2  # both bands even, for yuv420p
+    second = gap - first
+    if first < 2:  # a band under 2 pixels: stretching by that much cannot be seen
+        return f"{src}scale={w}:{h},setsar=1"
     small_w, small_h = even(w / 8), even(h / 8)
     # boxblur refuses a radius of half the (chroma) plane or more: small frames get a smaller one
     radius = max(1, min(6, min(small_w, small_h) // 4 - 1))
+    # the bands' share of the small copy (even, at least 2 rows or columns)
+    scale_small = small_h / h if wide else small_w / w
+    cut_first, cut_second = max(2, even(first * scale_small)), max(2, even(second * scale_small))
+    if wide:
+        bands = (f"crop={small_w}:{cut_first}:0:0,scale={w}:{first}",
+                 f"crop={small_w}:{cut_second}:0:{small_h - cut_second},scale={w}:{second}")
+    else:
+        bands = (f"crop={cut_first}:{small_h}:0:0,scale={first}:{h}",
+                 f"crop={cut_second}:{small_h}:{small_w - cut_second}:0,scale={second}:{h}")
+    stack = "vstack" if wide else "hstack"
     return (
-        f"{src}split=2[bg{tag}][fg{tag}];"
+        f"{src}scale={pic_w}:{pic_h},format=yuv420p,setsar=1,split=2[fg{tag}][bg{tag}];"
+        # cropped to the small copy's aspect first (a crop only moves pointers), so the scaler
+        # reads no pixels it then throws away; `area` averages, so no detail flickers through
         f"[bg{tag}]crop=w='min(iw,ih*{small_w}/{small_h})':h='min(ih,iw*{small_h}/{small_w})',"
-        f"scale={small_w}:{small_h},boxblur=luma_radius={radius}:luma_power=2,eq=brightness=-0.08,"
-        f"scale={w}:{h}:flags=fast_bilinear,setsar=1[bgb{tag}];"
-        f"[fg{tag}]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
-        f"format=yuv420p,setsar=1[fgs{tag}];"
-        f"[bgb{tag}][fgs{tag}]overlay=x=(W-w)/2:y=(H-h)/2:format=yuv420"
+        f"scale={small_w}:{small_h}:flags=area,boxblur=luma_radius={radius}:luma_power=2,"
+        f"eq=brightness=-0.08,split=2[bga{tag}][bgb{tag}];"
+        f"[bga{tag}]{bands[0]}:flags=fast_bilinear[bgc{tag}];"
+        f"[bgb{tag}]{bands[1]}:flags=fast_bilinear[bgd{tag}];"
+        f"[bgc{tag}][fg{tag}][bgd{tag}]{stack}=inputs=3,setsar=1"
     )
 
 
