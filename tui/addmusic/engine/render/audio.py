@@ -35,7 +35,7 @@ METER = "ebur128=peak=true"  # ITU-R BS.1770 integrated loudness and true peak, 
 # One run mixes, masters, measures and encodes when the inputs' loudness is known beforehand
 # (soundfacts.py); a run whose measurement misses the target by more than this is done again.
 ONE_PASS_TOLERANCE = 0.4  # LU; the product promises 0.5, AAC moves it by a few hundredths
-ONE_PASS_TRIES = 4  # a loudness correction or two, and a lower limiter when AAC went over the ceiling
+ONE_PASS_TRIES = 5  # loudness corrections, and a lower limiter when AAC went over the ceiling
 # Ducking: the clip's own sound, band-limited to voices, opens a gate on a copy of the music that
 # is subtracted from it, so the music drops by exactly duck_db while someone speaks.
 DUCK_THRESHOLD = 0.02  # -34 dBFS RMS in the voice band

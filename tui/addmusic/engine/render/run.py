@@ -235,7 +235,9 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
     gain = min(sound.MAX_GAIN_DB, plan.loudness - level) if level > -69 else 0.0
     tried: list[tuple[float, float]] = []
     ceiling = sound.LIMITER_CEILING_DB
-    for attempt in range(sound.ONE_PASS_TRIES):
+    written = plan.output if picture else plan.master
+
+    async def one_run(attempt: int) -> sound.Loudness:
         report = _both(progress.part("mix"), progress.part("master")) if attempt == 0 \
             else progress.part(f"master {attempt}")  # the first run does the work of both planned ones
         step = one_pass_step(plan, gain, ceiling)
@@ -245,12 +247,16 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
         measured = sound.parse_ebur128(summary)
         if measured is None:
             raise RenderError("Rendering failed: the sound could not be measured for mastering.")
-        log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB: measured %.1f LUFS, %.1f dBTP "
-                 "(ffmpeg %.2f s%s)", level, peak, gain, measured.integrated, measured.true_peak,
+        log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB, limiter %.1f dBFS: measured %.1f LUFS, "
+                 "%.1f dBTP (ffmpeg %.2f s%s)", level, peak, gain, ceiling, measured.integrated, measured.true_peak,
                  time.perf_counter() - started, ", picture copied" if picture else "")
+        return measured
+
+    for attempt in range(sound.ONE_PASS_TRIES):
+        measured = await one_run(attempt)
         if level <= -69 or abs(measured.integrated - plan.loudness) <= sound.ONE_PASS_TOLERANCE \
                 or gain >= sound.MAX_GAIN_DB:
-            over = await _encoded_peak_over(plan.output if picture else plan.master, measured, ffmpeg)
+            over = await _encoded_peak_over(written, measured, ffmpeg)
             if not over:
                 return picture is not None
             ceiling -= over + 0.1  # the same loudness, limited that much lower
@@ -262,8 +268,12 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
         else:
             slope = 1.0 if measured.integrated < plan.loudness or peak + gain < sound.LIMITER_CEILING_DB else 0.8
         gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - measured.integrated) / slope)
-    log.warning("the sound of %s missed its targets after %d runs: %.1f LUFS (target %.1f), limiter at %.1f dBFS",
-                plan.output, sound.ONE_PASS_TRIES, measured.integrated, plan.loudness, ceiling)
+    log.warning("the sound of %s is %.1f LUFS after %d runs (target %.1f)", plan.output, measured.integrated,
+                sound.ONE_PASS_TRIES, plan.loudness)
+    over = await _encoded_peak_over(written, measured, ffmpeg)
+    if over:  # the loudness as it came, but never a file over the true-peak ceiling
+        ceiling -= over + 0.1
+        await one_run(sound.ONE_PASS_TRIES)
     return picture is not None
 
 
