@@ -253,3 +253,20 @@ def test_titles_stay_inside_the_safe_area(tmp_path, size, pos, text, title_size)
     assert lit[:, 0].min() >= top * h and lit[:, 0].max() < (1 - bottom) * h
     lit_colour = frame[tuple(lit[len(lit) // 2])]
     assert lit_colour[0] > lit_colour[2]  # yellowish, as asked
+
+
+def test_the_encoded_sample_peak_is_read_from_volumedetect(tmp_path: Path) -> None:
+    """The cheap first look at an export's encoded sound: volumedetect's max_volume, from a real run."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    from addmusic.engine.render.audio import SAMPLE_PEAK_METER, parse_max_volume
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    run = subprocess.run([ffmpeg, "-hide_banner", "-nostdin", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+                          "-af", f"volume=-6dB,{SAMPLE_PEAK_METER}", "-f", "null", "-"],
+                         capture_output=True, text=True, check=True)
+    peak = parse_max_volume(run.stderr)
+    assert peak is not None and -24.5 < peak < -23.5  # lavfi's sine is at 1/8 (-18 dBFS), then -6 dB
+    assert parse_max_volume("no summary") is None

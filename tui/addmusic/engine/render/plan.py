@@ -446,9 +446,9 @@ def one_pass_step(plan: RenderPlan, gain_db: float, ceiling_db: float = sound.LI
                 log_level="info")
 
 
-def encoded_peak_step(path: Path) -> Step:
+def encoded_peak_step(path: Path, meter: str = sound.METER) -> Step:
     """A measuring pass over an encoded file's sound (the AAC as players decode it), writing nothing."""
-    return Step("encoded peak", [["-i", str(path)]], "", ["-map", "0:a:0", "-af", sound.METER], ["-f", "null"], "-",
+    return Step("encoded peak", [["-i", str(path)]], "", ["-map", "0:a:0", "-af", meter], ["-f", "null"], "-",
                 weight=0.0, log_level="info")
 
 

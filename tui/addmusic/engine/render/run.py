@@ -454,6 +454,10 @@ async def _encoded_peak_over(path: Path, meter: sound.Loudness | None, ffmpeg: s
     to the ceiling for that, or said nothing, the file's sound is decoded and measured."""
     if meter is not None and meter.true_peak <= sound.TRUE_PEAK_CEILING_DB - sound.ENCODED_PEAK_RISK_DB:
         return 0.0
+    samples = sound.parse_max_volume(await _run_step(encoded_peak_step(path, sound.SAMPLE_PEAK_METER), ffmpeg,
+                                                     lambda _fraction: None))
+    if samples is not None and samples <= sound.TRUE_PEAK_CEILING_DB - sound.INTERSAMPLE_MARGIN_DB:
+        return 0.0
     encoded = sound.parse_ebur128(await _run_step(encoded_peak_step(path), ffmpeg, lambda _fraction: None))
     if encoded is None or encoded.true_peak <= sound.TRUE_PEAK_CEILING_DB:
         return 0.0
