@@ -33,7 +33,7 @@ _registry: PidRegistry | None = None
 _waiters: set[asyncio.Task[None]] = set()
 
 
-def _death_signal_setter() -> Any:
+def death_signal_setter() -> Any:
     """A preexec function arming the parent-death signal (Linux), or None elsewhere."""
     if not sys.platform.startswith("linux"):
         return None
@@ -189,7 +189,7 @@ def use_registry(path: Path | None) -> PidRegistry | None:
 async def spawn(*argv: str, **kwargs: Any) -> asyncio.subprocess.Process:
     """asyncio.create_subprocess_exec for children that must die with the engine."""
     proc = await asyncio.create_subprocess_exec(
-        *argv, start_new_session=True, preexec_fn=_death_signal_setter(), **kwargs)
+        *argv, start_new_session=True, preexec_fn=death_signal_setter(), **kwargs)
     registry = _registry
     if registry is not None:
         registry.add(proc.pid, argv[0])
