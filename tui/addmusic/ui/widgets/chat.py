@@ -334,6 +334,8 @@ class ChatLog(NoSecondLayout, VerticalScroll):
         self._report_unseen()
 
     async def _add(self, widget: Widget) -> Widget:
+        if not self.is_attached:  # what Widget.mount refuses with MountError
+            return widget  # the app is closing (an export that ended as the user quit): nobody to tell
         following = self.following  # measured before the new widget makes the log taller
         await self.mount(widget)
         if not following:
