@@ -77,7 +77,8 @@ def test_the_one_run_output_equals_the_remuxed_one(inputs, tmp_path, monkeypatch
     real = render_run._run_step
 
     async def counting(step, ffmpeg, report):  # type: ignore[no-untyped-def]
-        runs.append(str(step.output))
+        if step.output != "-":  # a look at the encoded sound's peak writes nothing
+            runs.append(str(step.output))
         return await real(step, ffmpeg, report)
 
     monkeypatch.setattr(render_run, "_run_step", counting)

@@ -101,7 +101,8 @@ def test_known_inputs_are_mixed_mastered_and_encoded_in_one_run(inputs, tmp_path
         asyncio.run(render_run.remember_facts(p))
     plan = build_plan(_draft(True), media, {"m": inputs["music"]}, tmp_path / "o.mp4", workdir=tmp_path / "w")
     asyncio.run(run_render(plan))
-    assert runs == ["master"]
+    # one run makes the sound; a look at the encoded file's peak (it writes nothing) may follow
+    assert [name for name in runs if name != "encoded peak"] == ["master"]
     log = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(plan.output), "-af", "ebur128=peak=true",
                           "-f", "null", "-"], capture_output=True, text=True).stderr
     integrated = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", log)[-1])
