@@ -90,6 +90,23 @@ async def _stop_draining(proc: asyncio.subprocess.Process, readers: asyncio.Futu
         await asyncio.wait_for(readers, TERMINATE_GRACE_S)  # ffmpeg is gone: its pipes end now
 
 
+async def _read_to_end(proc: asyncio.subprocess.Process, *pipes: Coroutine[Any, Any, None]) -> int:
+    """Read the process's pipes to their end, then its exit code. The pipes are read to their end
+    even when cancelled: asyncio pauses a pipe whose reader stopped reading, its end is then never
+    seen, and proc.wait() never returns (a cancel that hung for good in the test suite); a
+    cancel stops ffmpeg first, and a second cancel must not leave it running."""
+    readers = asyncio.gather(*pipes)
+    try:
+        await asyncio.shield(readers)
+        return await proc.wait()
+    except asyncio.CancelledError:
+        stopper = asyncio.ensure_future(_stop_draining(proc, readers))
+        while not stopper.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(stopper)
+        raise
+
+
 async def _run_step(step: Step, ffmpeg: str, report: Callable[[float], None]) -> str:
     """One ffmpeg run, reporting its own 0-1; returns its log when it keeps one (info level)."""
     try:
@@ -116,19 +133,7 @@ async def _run_step(step: Step, ffmpeg: str, report: Callable[[float], None]) ->
         except ValueError:  # "N/A" before the first frame
             pass
 
-    # The pipes are read to their end even when the render is cancelled: asyncio pauses a pipe
-    # whose reader stopped reading, its end is then never seen, and proc.wait() never returns
-    # (a cancel that hung for good in the test suite).
-    readers = asyncio.gather(_lines(proc.stdout, on_stdout), _lines(proc.stderr, on_stderr))
-    try:
-        await asyncio.shield(readers)
-        code = await proc.wait()
-    except asyncio.CancelledError:
-        stopper = asyncio.ensure_future(_stop_draining(proc, readers))
-        while not stopper.done():  # a second cancel must not leave ffmpeg running
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(stopper)
-        raise
+    code = await _read_to_end(proc, _lines(proc.stdout, on_stdout), _lines(proc.stderr, on_stderr))
     if code != 0:
         detail = " / ".join(tail) or "no error message"
         raise RenderError(f"Rendering failed (ffmpeg exit code {code}): {detail}")
@@ -397,18 +402,7 @@ async def _measure_now(path: Path, ffmpeg: str) -> soundfacts.Facts | None:
         while chunk := await proc.stdout.read(1 << 22):
             await asyncio.to_thread(builder.feed, chunk)  # numpy work off the event loop
 
-    # as in _run_step: the pipes are read to their end even when cancelled, or proc.wait() hangs
-    readers = asyncio.gather(read_sound(), _lines(proc.stderr, lambda line: None))
-    try:
-        await asyncio.shield(readers)
-        await proc.wait()
-    except asyncio.CancelledError:
-        stopper = asyncio.ensure_future(_stop_draining(proc, readers))
-        while not stopper.done():  # a second cancel must not leave ffmpeg running
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(stopper)
-        raise
-    if proc.returncode != 0:
+    if await _read_to_end(proc, read_sound(), _lines(proc.stderr, lambda line: None)) != 0:
         return None
     facts = await asyncio.to_thread(builder.finish)
     with contextlib.suppress(OSError):
