@@ -10,9 +10,18 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import imageio_ffmpeg
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()  # the wheel's ffmpeg, as the engine runs it
+
+
+def run_ffmpeg(*args: str) -> None:
+    """Make test material with the shipped ffmpeg: quiet, overwriting, failing loudly."""
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
 
 def _app_setting_variables() -> tuple[str, ...]:
     from addmusic.config import SETTINGS  # the one declaration of the app's settings

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 
 from addmusic.engine.media import MediaError, MediaInfo, audio_peaks, probe
-
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+from conftest import run_ffmpeg
 
 
 @pytest.fixture(scope="module")
@@ -26,19 +19,19 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "clip.mp4", "mute.webm", "still.png", "song.wav", "rotated.mp4", "subs.mkv", "fake.mp4",
         "empty.wav",
     )}
-    _ffmpeg(
+    run_ffmpeg(
         "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=4",
         "-f", "lavfi", "-i", "aevalsrc='if(lt(t,2),0.5*sin(2*PI*1000*t),0)':s=48000:d=4",
         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(out["clip.mp4"]),
     )
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", "-c:v", "libvpx", "-b:v", "200k",
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", "-c:v", "libvpx", "-b:v", "200k",
             str(out["mute.webm"]))
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=400x300", "-frames:v", "1", str(out["still.png"]))
-    _ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=3:r=44100", str(out["song.wav"]))
-    _ffmpeg("-display_rotation:v:0", "90", "-i", str(out["clip.mp4"]), "-c", "copy", str(out["rotated.mp4"]))
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=400x300", "-frames:v", "1", str(out["still.png"]))
+    run_ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=3:r=44100", str(out["song.wav"]))
+    run_ffmpeg("-display_rotation:v:0", "90", "-i", str(out["clip.mp4"]), "-c", "copy", str(out["rotated.mp4"]))
     srt = d / "subs.srt"
     srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nhello\n", encoding="utf-8")
-    _ffmpeg("-i", str(srt), str(out["subs.mkv"]))
+    run_ffmpeg("-i", str(srt), str(out["subs.mkv"]))
     out["fake.mp4"].write_text("this is not a video at all\n" * 40, encoding="utf-8")
     out["empty.wav"].write_bytes(out["song.wav"].read_bytes()[:44])  # a header and no sound
     return out

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import av
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -34,13 +32,10 @@ from addmusic.protocol.draft import Draft
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
 from songgen import make_song, write_wav  # noqa: E402
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+from conftest import run_ffmpeg
+
 SR = 48000
 BPM = 112.0  # beats that do not fall on the 30 fps frame grid
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 
 def _clip(path: Path, colour: str, size: str, fps: str, seconds: float, audio: list[str] | None,
@@ -54,7 +49,7 @@ def _clip(path: Path, colour: str, size: str, fps: str, seconds: float, audio: l
         inputs += ["-f", "lavfi", "-i", audio[0]]
         graph += f";[0:a]{audio[1]}[a]"
         maps += ["-map", "[a]", "-c:a", "aac"]
-    _ffmpeg(*inputs, "-filter_complex", graph, *maps, "-c:v", "libx264", "-preset", "ultrafast", *extra,
+    run_ffmpeg(*inputs, "-filter_complex", graph, *maps, "-c:v", "libx264", "-preset", "ultrafast", *extra,
             "-t", str(seconds), str(path))
     return path
 
@@ -79,15 +74,15 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     # a phone clip: stored 640x360 top red / bottom blue, 29.97 fps, 5.1 sound at 880 Hz, with a
     # display matrix that turns it upright (shown 360x640, the halves side by side)
     stored = d / "stored.mp4"
-    _ffmpeg("-f", "lavfi", "-i", "color=c=red:s=640x180:r=30000/1001:d=4", "-f", "lavfi", "-i",
+    run_ffmpeg("-f", "lavfi", "-i", "color=c=red:s=640x180:r=30000/1001:d=4", "-f", "lavfi", "-i",
             "color=c=blue:s=640x180:r=30000/1001:d=4", "-f", "lavfi", "-i", "sine=f=880:r=48000:d=4",
             "-filter_complex", "[0:v][1:v]vstack[v];[2:a]aformat=channel_layouts=5.1[a]", "-map", "[v]", "-map", "[a]",
             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-t", "4", str(stored))
     out["phone"] = d / "phone.mp4"
-    _ffmpeg("-display_rotation", "90", "-i", str(stored), "-c", "copy", str(out["phone"]))
+    run_ffmpeg("-display_rotation", "90", "-i", str(stored), "-c", "copy", str(out["phone"]))
     # stills: 400x300 (4:3), a distinct colour each with a white square in the middle
     for ext, colour in (("jpg", "orange"), ("png", "purple"), ("webp", "teal"), ("gif", "navy")):
-        _ffmpeg("-f", "lavfi", "-i", f"color=c={colour}:s=400x300", "-vf",
+        run_ffmpeg("-f", "lavfi", "-i", f"color=c={colour}:s=400x300", "-vf",
                 "drawbox=x=160:y=110:w=80:h=80:c=white:t=fill", "-frames:v", "1", str(d / f"still.{ext}"))
         out[ext] = d / f"still.{ext}"
     return out
@@ -267,7 +262,7 @@ def test_transparent_pixels_of_a_still_are_black_not_the_colour_they_hide(tmp_pa
     raw = tmp_path / "sticker.rgba"
     raw.write_bytes(pixels.tobytes())
     sticker = tmp_path / "sticker.png"
-    _ffmpeg("-f", "rawvideo", "-pix_fmt", "rgba", "-s", "400x300", "-i", str(raw), "-frames:v", "1", str(sticker))
+    run_ffmpeg("-f", "rawvideo", "-pix_fmt", "rgba", "-s", "400x300", "-i", str(raw), "-frames:v", "1", str(sticker))
     _, out = _render(_draft([{"src": "s", "st": 0, "d": 500}]), {"s": probe(sticker)}, tmp_path)
     frames, _, _ = _frames(out)
     assert frames[5][20, 20].max() < 20 and frames[5][150, 200].min() > 230
@@ -284,7 +279,7 @@ def songs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
            "short": write_wav(d / "short.wav", short.samples, short.sample_rate), "short_song": short}
     for seconds in (10, 20):
         out[f"video{seconds}"] = d / f"video{seconds}.mp4"
-        _ffmpeg("-f", "lavfi", "-i", f"testsrc2=s=320x180:r=30:d={seconds}", "-c:v", "libx264", "-preset",
+        run_ffmpeg("-f", "lavfi", "-i", f"testsrc2=s=320x180:r=30:d={seconds}", "-c:v", "libx264", "-preset",
                 "ultrafast", "-g", "30", str(out[f"video{seconds}"]))
     return out
 
@@ -445,7 +440,7 @@ def test_a_synced_reel_cuts_on_the_songs_beats_in_the_rendered_file(clips, songs
 
 def test_a_videos_own_sound_can_be_the_music_and_an_m4a_song_fits_too(clips, songs, tmp_path) -> None:
     m4a = tmp_path / "short.m4a"
-    _ffmpeg("-i", str(songs["short"]), "-c:a", "aac", "-b:a", "160k", str(m4a))
+    run_ffmpeg("-i", str(songs["short"]), "-c:a", "aac", "-b:a", "160k", str(m4a))
     media = {"v": probe(songs["video20"]), "wide": probe(clips["wide"]), "song": probe(m4a)}
     # the 4 s clip's 440 Hz tone, looped under 20 s (no beat in it: plain-time loops and fade)
     plan, out = _render(_song_draft(20, "wide"), media, tmp_path / "clip-sound")

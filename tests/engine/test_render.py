@@ -6,12 +6,10 @@ import asyncio
 import os
 import re
 import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import av
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -21,17 +19,13 @@ from addmusic.engine.render.encoder import FULL_PRESET, encoder_threads
 from addmusic.engine.render.plan import master_step
 from addmusic.engine.render.source import X264_PROFILES
 from addmusic.protocol.draft import Draft
+from conftest import run_ffmpeg
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 CLIP_MS = 4000
 TONE_HZ, MUSIC_HZ = 1000, 300  # the clip's own "speech" and the music, told apart by frequency
 SILENT = (2.5, 3.5)  # seconds of the clip where its own sound is silent
 SPEECH = (0.5, 1.5)  # seconds where it is not
 TITLE = "It's 100% \"ours\": [a,b]; c\\d"  # every character the filter graph cares about
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 
 @pytest.fixture(scope="session")
@@ -40,16 +34,16 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     a still image, a 6 s music WAV, and a file that only pretends to be a clip."""
     d = tmp_path_factory.mktemp("render-src")
     paths = {k: d / k for k in ("clip.mp4", "mute.mp4", "still.png", "music.wav", "broken.mp4")}
-    _ffmpeg(
+    run_ffmpeg(
         "-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=4",
         "-f", "lavfi", "-i", f"aevalsrc='if(lt(t,2),0.3*sin(2*PI*{TONE_HZ}*t),0)':s=48000:d=4",
         "-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-c:a", "aac", "-b:a", "128k",
         "-shortest", str(paths["clip.mp4"]),
     )
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=3", "-c:v", "libx264", "-preset", "ultrafast",
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=3", "-c:v", "libx264", "-preset", "ultrafast",
             str(paths["mute.mp4"]))
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=800x600", "-frames:v", "1", str(paths["still.png"]))
-    _ffmpeg("-f", "lavfi", "-i", f"aevalsrc='0.4*sin(2*PI*{MUSIC_HZ}*t)|0.4*sin(2*PI*{MUSIC_HZ}*t)':s=48000:d=6",
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=800x600", "-frames:v", "1", str(paths["still.png"]))
+    run_ffmpeg("-f", "lavfi", "-i", f"aevalsrc='0.4*sin(2*PI*{MUSIC_HZ}*t)|0.4*sin(2*PI*{MUSIC_HZ}*t)':s=48000:d=6",
             str(paths["music.wav"]))
     paths["broken.mp4"].write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(4000))
     return paths

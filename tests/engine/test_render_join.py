@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import av
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -20,8 +19,8 @@ from addmusic.engine.render.encoder import encoder_threads
 from addmusic.engine.render.plan import MIN_PART_FRAMES
 from addmusic.engine.render.source import scan
 from addmusic.protocol.draft import Draft
+from conftest import FFMPEG, run_ffmpeg
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 SIZE = "480x270"
 CLIP_S = 4
 PICTURES = ("testsrc2", "smptebars", "testsrc")
@@ -32,10 +31,6 @@ STRUCTURES: dict[str, tuple[int, list[str], bool]] = {
     "scene_cuts_25": (25, ["-g", "600", "-keyint_min", "5", "-bf", "3"], True),
     "no_bframes_60_mute": (60, ["-g", "45", "-bf", "0"], False),
 }
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 
 def _make(path: Path, picture: str, fps: int, options: list[str], sound: bool, size: str = SIZE) -> Path:
@@ -50,7 +45,7 @@ def _make(path: Path, picture: str, fps: int, options: list[str], sound: bool, s
         args = ["-f", "lavfi", "-i", f"sine=f=330:d={CLIP_S}", *args, "-map", "0:a", "-c:a", "aac"]
     # one camera's colour description for all (lavfi's sources tag theirs differently)
     colour = ["-color_range", "tv", "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709"]
-    _ffmpeg(*args, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", *colour, *options,
+    run_ffmpeg(*args, "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", *colour, *options,
             "-t", str(CLIP_S), str(path))
     return path
 
@@ -173,7 +168,7 @@ def test_what_cannot_be_joined_is_reencoded_whole_and_the_plan_says_why(reels, t
     bigger = _make(tmp_path / "big.mp4", "testsrc2", 30, ["-g", "30", "-bf", "2"], True, size="640x360")
     other_settings = _make(tmp_path / "crf.mp4", "testsrc2", 30, ["-g", "30", "-bf", "0", "-refs", "1"], True)
     still = tmp_path / "still.png"
-    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=s={SIZE}:d=1", "-frames:v", "1", str(still))
+    run_ffmpeg("-f", "lavfi", "-i", f"testsrc2=s={SIZE}:d=1", "-frames:v", "1", str(still))
     media = {"a": probe(a), "b": probe(b), "rate": probe(other_rate), "big": probe(bigger),
              "set": probe(other_settings), "img": probe(still)}
     cases = [

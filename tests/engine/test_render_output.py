@@ -19,26 +19,22 @@ import pytest
 from addmusic.engine.media import MediaInfo, probe
 from addmusic.engine.render import RenderError, build_plan, run_render
 from addmusic.protocol.draft import Draft
+from conftest import FFMPEG, run_ffmpeg
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 MUSIC_HZ = 300
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("output-src")
     paths = {k: d / k for k in ("hevc.mp4", "small.mp4", "music.wav", "speech.mp4", "speech.wav")}
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=2", "-f", "lavfi", "-i", "sine=f=500:d=2",
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=2", "-f", "lavfi", "-i", "sine=f=500:d=2",
             "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=none", "-tag:v", "hvc1",
             "-c:a", "aac", "-shortest", str(paths["hevc.mp4"]))
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", "-c:v", "libx264", "-preset", "ultrafast",
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=2", "-c:v", "libx264", "-preset", "ultrafast",
             str(paths["small.mp4"]))
     # music: a loud chord with drum-like clicks, so the limiter has peaks to hold
-    _ffmpeg("-f", "lavfi", "-i",
+    run_ffmpeg("-f", "lavfi", "-i",
             f"aevalsrc='0.3*sin(2*PI*{MUSIC_HZ}*t)+0.2*sin(2*PI*450*t)+0.5*exp(-30*mod(t,0.5))*sin(2*PI*90*t)'"
             ":s=48000:d=8", "-ac", "2", str(paths["music.wav"]))
     # a clip whose own sound is speech from 1.0 s to about 3 s, silence around it
@@ -49,7 +45,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     else:  # a speech-like stand-in: a buzzy 140 Hz voice with syllable-rate bursts
         speech_input = ["-f", "lavfi", "-i",
                         "aevalsrc='0.3*sgn(sin(2*PI*140*t))*gt(sin(2*PI*4*t),0)':s=22050:d=2.5"]
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=6", *speech_input,
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=6", *speech_input,
             "-filter_complex", "[1:a]adelay=1000:all=1,apad,atrim=duration=6,aresample=48000[a]",
             "-map", "0:v", "-map", "[a]", "-c:v", "libx264", "-preset", "ultrafast", "-g", "30",
             "-c:a", "aac", "-b:a", "160k", str(paths["speech.mp4"]))
@@ -258,8 +254,6 @@ def test_titles_stay_inside_the_safe_area(tmp_path, size, pos, text, title_size)
 def test_the_encoded_sample_peak_is_read_from_volumedetect(tmp_path: Path) -> None:
     """The cheap first look at an export's encoded sound: volumedetect's max_volume, from a real run."""
     import subprocess
-
-    import imageio_ffmpeg
 
     from addmusic.engine.render.audio import SAMPLE_PEAK_METER, parse_max_volume
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import av
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -19,8 +18,8 @@ from addmusic.engine.render import build_plan, run_render
 from addmusic.engine.render.smart import split
 from addmusic.engine.render.source import INDEX_SUFFIX, Packet, index, parse_avcc, scan
 from addmusic.protocol.draft import Draft
+from conftest import FFMPEG, run_ffmpeg
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 SIZE = "480x270"
 
 # name -> (frame rate, extra encoder options, picture source, with sound)
@@ -36,10 +35,6 @@ CLIPS: dict[str, tuple[int, list[str], str, bool]] = {
 CLIP_S = 6
 
 
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
-
-
 def _make(path: Path, fps: int, options: list[str], picture: str, sound: bool) -> None:
     if picture == "scenes":
         video = (f"testsrc2=s={SIZE}:r={fps}:d=1.3[a];smptebars=s={SIZE}:r={fps}:d=1.9[b];"
@@ -49,7 +44,7 @@ def _make(path: Path, fps: int, options: list[str], picture: str, sound: bool) -
     args = ["-filter_complex", video, "-map", "[v]"]
     if sound:
         args = ["-f", "lavfi", "-i", f"sine=f=440:d={CLIP_S}", *args, "-map", "0:a", "-c:a", "aac"]
-    _ffmpeg(*args, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", *options,
+    run_ffmpeg(*args, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", *options,
             "-t", str(CLIP_S), str(path))
 
 

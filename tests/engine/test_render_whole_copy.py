@@ -11,19 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import av
-import imageio_ffmpeg
 import pytest
 
 from addmusic.engine.media import probe
 from addmusic.engine.render import build_plan, run_render
 from addmusic.engine.render import run as render_run
 from addmusic.protocol.draft import Draft
-
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+from conftest import FFMPEG, run_ffmpeg
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +25,11 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A 6 s clip with B-frames and a keyframe every second, with sound; a music bed."""
     d = tmp_path_factory.mktemp("whole")
     clip, music = d / "clip.mp4", d / "music.wav"
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=6", "-f", "lavfi", "-i",
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=6", "-f", "lavfi", "-i",
             "anoisesrc=color=pink:amplitude=0.2:r=48000:d=6", "-map", "0:v", "-map", "1:a",
             "-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "30", "-pix_fmt", "yuv420p",
             "-c:a", "aac", "-b:a", "128k", "-shortest", str(clip))
-    _ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:r=48000:d=6", "-af",
+    run_ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:r=48000:d=6", "-af",
             "lowpass=f=6000,aformat=channel_layouts=stereo", str(music))
     return {"clip": clip, "music": music}
 

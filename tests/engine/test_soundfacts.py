@@ -9,7 +9,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -18,12 +17,7 @@ from addmusic.engine.music import compose, loudness
 from addmusic.engine.render import build_plan, run_render, soundfacts
 from addmusic.engine.render import run as render_run
 from addmusic.protocol.draft import Draft
-
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+from conftest import FFMPEG, run_ffmpeg
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +25,12 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("facts")
     clip, music = d / "clip.mp4", d / "music.wav"
     # speech-like bursts (band-passed pink noise, on half the time) under a small picture
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=12", "-f", "lavfi", "-i",
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=12", "-f", "lavfi", "-i",
             "anoisesrc=color=pink:amplitude=0.25:r=48000:d=12", "-filter_complex",
             "[1:a]bandpass=f=800:width_type=o:w=2,volume='gt(sin(2*PI*0.3*t),0)':eval=frame,"
             "aformat=channel_layouts=stereo[a]", "-map", "0:v", "-map", "[a]", "-c:v", "libx264",
             "-preset", "ultrafast", "-c:a", "aac", "-b:a", "160k", "-shortest", str(clip))
-    _ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:r=48000:d=12", "-af",
+    run_ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:r=48000:d=12", "-af",
             "lowpass=f=6000,tremolo=f=2:d=0.6,aformat=channel_layouts=stereo", str(music))
     return {"clip": clip, "music": music}
 
@@ -136,7 +130,7 @@ async def test_a_cancelled_export_stops_the_measurement_it_started(inputs, tmp_p
     monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
     monkeypatch.setattr(soundfacts, "load", lambda path: None)
     slow = tmp_path / "slow.wav"  # ten minutes of sound: its measurement is still running when cancelled
-    _ffmpeg("-f", "lavfi", "-i", "anoisesrc=r=48000:d=600", "-ac", "2", str(slow))
+    run_ffmpeg("-f", "lavfi", "-i", "anoisesrc=r=48000:d=600", "-ac", "2", str(slow))
     task = asyncio.ensure_future(render_run._measure(slow, FFMPEG))
     for _ in range(100):
         await asyncio.sleep(0.05)

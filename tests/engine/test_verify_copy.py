@@ -3,26 +3,20 @@ clip's last group of pictures must decode (checked on the clip itself, while the
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import pytest
 
 from addmusic.engine.verify import Expected, OutputInvalid, check_tail, verify_output
+from conftest import run_ffmpeg
 
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 FRAMES = 120  # 4 s at 30 fps
-
-
-def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("vcopy") / "clip.mp4"
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=4", "-f", "lavfi", "-i",
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=4", "-f", "lavfi", "-i",
             "sine=f=440:r=48000:d=4", "-c:v", "libx264", "-preset", "veryfast", "-g", "30",
             "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(path))
     return path
@@ -35,7 +29,7 @@ def _expected(frames: int) -> Expected:
 def test_a_whole_copy_passes_and_a_short_one_does_not(clip, tmp_path) -> None:
     assert abs(verify_output(clip, _expected(FRAMES)) - 4000) < 100
     short = tmp_path / "short.mp4"  # the last few pictures lost: within the duration's slack
-    _ffmpeg("-i", str(clip), "-map", "0", "-c", "copy", "-frames:v", str(FRAMES - 1), str(short))
+    run_ffmpeg("-i", str(clip), "-map", "0", "-c", "copy", "-frames:v", str(FRAMES - 1), str(short))
     assert abs(verify_output(short, Expected(4000, audio=True, full_decode=False, fps=30)) - 4000) < 100
     with pytest.raises(OutputInvalid, match=f"{FRAMES - 1} of the clip's {FRAMES} frames"):
         verify_output(short, _expected(FRAMES))
