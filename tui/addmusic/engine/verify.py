@@ -79,7 +79,7 @@ def verify_output(path: Path, expected: Expected) -> int:
             try:
                 # every packet read and the first pictures decoded here; all of them, when called
                 # for, by ffmpeg below
-                ends, frames = _decode(container, video, audio, False,
+                ends, frames = _decode(container, video, audio,
                                        tail=expected.copied_frames is None and not expected.full_decode)
             except av.FFmpegError as exc:
                 raise OutputInvalid(f"it does not decode ({_short(exc)})") from None
@@ -155,9 +155,9 @@ def _decode_tail(path: Path) -> None:
 
 
 def _decode(container: av.container.InputContainer, video: av.stream.Stream | None,
-            audio: av.stream.Stream | None, full: bool, *, tail: bool = True) -> tuple[dict[str, float], int]:
-    """Decode what the check calls for; return how far each stream really reaches (ms) and how
-    many pictures the video has."""
+            audio: av.stream.Stream | None, *, tail: bool) -> tuple[dict[str, float], int]:
+    """Read every packet, decode the sound, the first pictures and (with `tail`) the last group of
+    pictures; return how far each stream really reaches (ms) and how many pictures the video has."""
     reach: dict[str, int] = {}  # in each stream's time base: exact, and no Fraction per packet
     frames = 0
     keyframes: list[int] = []
@@ -175,7 +175,7 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
         if end > reach.get(kind, -(1 << 62)):
             reach[kind] = end
         frames += stream is video
-        if stream is video and not full:
+        if stream is video:
             if packet.is_keyframe:
                 keyframes.append(packet.pts)
             if head < HEAD_PACKETS:  # the first pictures
@@ -183,7 +183,7 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
                 packet.decode()
             continue
         packet.decode()
-    if video is not None and not full and tail and len(keyframes) > 1:
+    if video is not None and tail and len(keyframes) > 1:
         # the last group of pictures: seek to its keyframe and decode to the end
         container.seek(keyframes[-1], stream=video, backward=True, any_frame=False)
         for _frame in container.decode(video):
