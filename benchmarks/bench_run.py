@@ -7,6 +7,8 @@ The CLI run includes everything the user waits for: process start, finding the l
 session, upload over loopback, probing, composing 60 s of music, the mix (video copied), the
 download. The engine is started once before timing (its cold start is reported on its own line);
 the baseline is `ffmpeg -i clip -i music.wav -filter_complex amix -c:v copy -c:a aac`.
+Before each timed command the engine is left to finish its background work (the stems it makes
+after a reply), which would otherwise slow whichever command ran next.
 "export" is the part from the render's submission (the client's debug log's timestamp of its
 POST) to the file saved (the command's end); the engine's own split of it (plan, render, output
 check, store) is read from its log. The machine's load average is printed: ratios from one run
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import re
 import statistics
@@ -69,18 +72,18 @@ def main() -> None:
                       "-map", "0:v", "-map", "[a]", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k",
                       str(folder / "bare.mp4")], env)
 
+    lock = home / "data" / "engine" / "engine.lock"
     cold = run_job()  # starts the engine too
     exports.clear()
     job: list[float] = []
     bare: list[float] = []
     for _ in range(args.runs):  # alternated: a shared machine's load drifts over the whole run
+        settle(lock)
         job.append(run_job())
+        settle(lock)
         bare.append(run_bare())
     subprocess.run([*cli, "credits"], env=env, stdout=subprocess.DEVNULL)
-    lock = home / "data" / "engine" / "engine.lock"
     if lock.exists() and lock.read_text().strip():
-        import json
-
         os.kill(json.loads(lock.read_text())["pid"], 15)
     print(f"60 s 1080p30 H.264 clip with audio, {args.runs} runs each, median wall time")
     print(f"{'job':<58} {'median':>8} {'min':>7} {'max':>7}")
@@ -98,6 +101,29 @@ def main() -> None:
         print("engine stages of the export, median: " + ", ".join(
             f"{n} {statistics.median(s.get(n, 0.0) for s in stages):.2f}s" for n in names))
     print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def settle(lock: Path, quiet_share: float = 0.03, window_s: float = 0.3, limit_s: float = 20.0) -> None:
+    """Wait until the engine's background work after a job (the music's stems, made after the
+    reply) is done, so it neither slows the next job nor the baseline's run."""
+    try:
+        stat = Path(f"/proc/{json.loads(lock.read_text())['pid']}/stat")
+    except (OSError, ValueError, KeyError):
+        return
+
+    def cpu_s() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    deadline = time.monotonic() + limit_s
+    try:
+        while time.monotonic() < deadline:
+            before = cpu_s()
+            time.sleep(window_s)
+            if cpu_s() - before < quiet_share * window_s:
+                return
+    except OSError:  # the engine ended
+        return
 
 
 def _engine_stages(log: Path) -> list[dict[str, float]]:

@@ -264,3 +264,22 @@ def test_the_encoded_sample_peak_is_read_from_volumedetect(tmp_path: Path) -> No
     peak = parse_max_volume(run.stderr)
     assert peak is not None and -24.5 < peak < -23.5  # lavfi's sine is at 1/8 (-18 dBFS), then -6 dB
     assert parse_max_volume("no summary") is None
+
+
+def test_the_run_that_encodes_reads_the_peak_of_the_sound_it_wrote(tmp_path: Path) -> None:
+    """plan.ENCODED_LOOK: the loopback decoder's sample peak is the one a player decodes from the
+    file (the same AAC), read from the same run; a loud, bright sound, so AAC moves its peak."""
+    from addmusic.engine.render.audio import SAMPLE_PEAK_METER, parse_max_volume
+    from addmusic.engine.render.plan import ENCODED_LOOK
+
+    out = tmp_path / "sound.m4a"
+    source = "aevalsrc=0.7*sin(2*PI*3000*t)+0.25*sin(2*PI*7100*t)|0.6*sin(2*PI*5000*t):s=48000:d=3"
+    run = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", source, "-map", "0:a",
+                          "-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", str(out), *ENCODED_LOOK],
+                         capture_output=True, text=True, check=True)
+    in_run = parse_max_volume(run.stderr)
+    after = parse_max_volume(subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-i", str(out), "-af",
+                                             SAMPLE_PEAK_METER, "-f", "null", "-"],
+                                            capture_output=True, text=True, check=True).stderr)
+    assert in_run is not None and after is not None
+    assert in_run >= after - 0.05 and in_run == pytest.approx(after, abs=0.15)

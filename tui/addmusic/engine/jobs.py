@@ -291,6 +291,7 @@ class RenderQueue:
     async def _run(self, job: Job) -> None:
         from .render import RenderError, build_plan, run_render
         from .render.run import whole_copy
+        from .turns import AHEAD
         from .verify import Expected, OutputInvalid, check_tail, verify_output
 
         attempt = job.attempts + 1
@@ -322,7 +323,8 @@ class RenderQueue:
             # upload (or are now, while the sound renders), and the output's are only counted
             tail = _quietly(asyncio.ensure_future(asyncio.to_thread(check_tail, whole))) if whole else None
             try:
-                await run_render(plan, self._progress_writer(job))
+                with AHEAD.rendering():  # the music's stems, made in the background, wait for it
+                    await run_render(plan, self._progress_writer(job))
             finally:
                 self._note_plan(job, plan)  # a smart render that could not be joined was re-encoded whole
             clock.lap("rendered")

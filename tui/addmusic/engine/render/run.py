@@ -242,7 +242,7 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
     ceiling = sound.LIMITER_CEILING_DB
     written = plan.output if picture else plan.master
 
-    async def one_run(attempt: int) -> sound.Loudness:
+    async def one_run(attempt: int) -> tuple[sound.Loudness, str]:
         report = _both(progress.part("mix"), progress.part("master")) if attempt == 0 \
             else progress.part(f"master {attempt}")  # the first run does the work of both planned ones
         step = one_pass_step(plan, gain, ceiling)
@@ -253,15 +253,15 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
         if measured is None:
             raise RenderError("Rendering failed: the sound could not be measured for mastering.")
         log.info("sound predicted %.1f LUFS (peak %.1f dBFS), gain %.1f dB, limiter %.1f dBFS: measured %.1f LUFS, "
-                 "%.1f dBTP (ffmpeg %.2f s%s)", level, peak, gain, ceiling, measured.integrated, measured.true_peak,
+                 "%.1f dBFS peak (ffmpeg %.2f s%s)", level, peak, gain, ceiling, measured.integrated, measured.peak,
                  time.perf_counter() - started, ", picture copied" if picture else "")
-        return measured
+        return measured, summary
 
     for attempt in range(sound.ONE_PASS_TRIES):
-        measured = await one_run(attempt)
+        measured, summary = await one_run(attempt)
         if level <= -69 or abs(measured.integrated - plan.loudness) <= sound.ONE_PASS_TOLERANCE \
                 or gain >= sound.MAX_GAIN_DB:
-            over = await _encoded_peak_over(written, measured, ffmpeg)
+            over = await _encoded_peak_over(written, summary, ffmpeg)
             if not over:
                 return picture is not None
             ceiling -= over + 0.1  # the same loudness, limited that much lower
@@ -275,7 +275,7 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
         gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - measured.integrated) / slope)
     log.warning("the sound of %s is %.1f LUFS after %d runs (target %.1f)", plan.output, measured.integrated,
                 sound.ONE_PASS_TRIES, plan.loudness)
-    over = await _encoded_peak_over(written, measured, ffmpeg)
+    over = await _encoded_peak_over(written, summary, ffmpeg)
     if over:  # the loudness as it came, but never a file over the true-peak ceiling
         ceiling -= over + 0.1
         await one_run(sound.ONE_PASS_TRIES)
@@ -416,7 +416,7 @@ async def _sound_measured_first(plan: RenderPlan, ffmpeg: str, progress: _Progre
     if measured is None:
         raise RenderError("Rendering failed: the sound could not be measured for mastering.")
     gain, limit = sound.master_gain(measured, plan.loudness)
-    log.info("mix measured %.1f LUFS, %.1f dBTP: gain %.1f dB%s", measured.integrated, measured.true_peak,
+    log.info("mix measured %.1f LUFS, %.1f dBTP: gain %.1f dB%s", measured.integrated, measured.peak,
              gain, ", limited" if limit else "")
     # Limiting peaky sound (speech) takes loudness away with the peaks: measure the limited mix
     # and make up the difference by the secant method (loudness against gain), a few quick passes.
@@ -434,29 +434,30 @@ async def _sound_measured_first(plan: RenderPlan, ffmpeg: str, progress: _Progre
     ceiling = sound.LIMITER_CEILING_DB
     for attempt in range(sound.ONE_PASS_TRIES):
         part = progress.part("master" if attempt == 0 else f"master {attempt}")
-        await _run_step(master_step(plan, gain, limit, ceiling), ffmpeg, part)
-        over = await _encoded_peak_over(plan.master, None, ffmpeg)
+        summary = await _run_step(master_step(plan, gain, limit, ceiling), ffmpeg, part)
+        over = await _encoded_peak_over(plan.master, summary, ffmpeg)
         if not over:
             return
         limit, ceiling = True, ceiling - over - 0.1
     log.warning("the sound of %s is over the true-peak ceiling after %d runs", plan.output, sound.ONE_PASS_TRIES)
 
 
-async def _encoded_peak_over(path: Path, meter: sound.Loudness | None, ffmpeg: str) -> float:
+async def _encoded_peak_over(path: Path, summary: str, ffmpeg: str) -> float:
     """How far the encoded sound's true peak is over the ceiling (0 when it is not). AAC can add
-    over a decibel to a limited peak: when the run's own meter (before AAC) reads close enough
-    to the ceiling for that, or said nothing, the file's sound is decoded and measured."""
-    if meter is not None and meter.true_peak <= sound.TRUE_PEAK_CEILING_DB - sound.ENCODED_PEAK_RISK_DB:
-        return 0.0
-    samples = sound.parse_max_volume(await _run_step(encoded_peak_step(path, sound.SAMPLE_PEAK_METER), ffmpeg,
-                                                     lambda _fraction: None))
+    over a decibel to a limited peak: the run that encoded it read the sample peak of its output
+    (plan.ENCODED_LOOK); the true peak is measured only when those samples come close enough to
+    the ceiling for the peaks between them to pass it."""
+    samples = sound.parse_max_volume(summary)
+    if samples is None:  # the run said nothing of it: the file's sound is decoded again
+        samples = sound.parse_max_volume(await _run_step(encoded_peak_step(path, sound.SAMPLE_PEAK_METER), ffmpeg,
+                                                         lambda _fraction: None))
     if samples is not None and samples <= sound.TRUE_PEAK_CEILING_DB - sound.INTERSAMPLE_MARGIN_DB:
         return 0.0
     encoded = sound.parse_ebur128(await _run_step(encoded_peak_step(path), ffmpeg, lambda _fraction: None))
-    if encoded is None or encoded.true_peak <= sound.TRUE_PEAK_CEILING_DB:
+    if encoded is None or encoded.peak <= sound.TRUE_PEAK_CEILING_DB:
         return 0.0
-    log.info("the encoded sound of %s peaks at %.2f dBTP: limited again, lower", path, encoded.true_peak)
-    return encoded.true_peak - sound.TRUE_PEAK_CEILING_DB
+    log.info("the encoded sound of %s peaks at %.2f dBTP: limited again, lower", path, encoded.peak)
+    return encoded.peak - sound.TRUE_PEAK_CEILING_DB
 
 
 async def _picture(plan: RenderPlan, ffmpeg: str, progress: _Progress) -> None:
