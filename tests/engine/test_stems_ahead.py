@@ -22,6 +22,7 @@ class FakePiece:
     stems.manifest accepts (stems with nothing in them)."""
 
     folder: Path
+    key: str = "fake"
     written: list[float] = field(default_factory=list, compare=False, hash=False)
     first_stem: threading.Event = field(default_factory=threading.Event, compare=False, hash=False)
 

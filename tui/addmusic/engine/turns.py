@@ -72,12 +72,15 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
     A change of `layers` only is mixed from the piece's stems (music/stems.py) when they are
     kept: made after the piece's first reply, in the background (see ``StemsAhead``), or by the
     turn that needs them. Runs in a worker thread (numpy)."""
+    from .music import cachetrim
+
     with AHEAD.busy():  # stems made ahead wait for this turn's music
         _materialise(draft, generated, music_dir)
+    cachetrim.trim(music_dir / "cache")
 
 
 def _materialise(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
-    from .music import stems
+    from .music import cachetrim, stems
     from .render import soundfacts
 
     for track in draft.tracks_of(AUDIO):
@@ -103,13 +106,15 @@ def _materialise(draft: Draft, generated: dict[str, Any], music_dir: Path) -> No
             entry = generated.get(seg.src)
             path = music_dir / f"{seg.src}.wav"
             cached_wav = music_dir / "cache" / f"{key}.wav"
+            cached_meta = music_dir / "cache" / f"{key}.json"
             if entry and entry.get("key") == key and _same_file(path, cached_wav):
+                cachetrim.touch(cached_meta)
                 seg.waveform = entry.get("wf")
                 if with_stems:
                     AHEAD.schedule(piece)
                 continue
-            cached_meta = music_dir / "cache" / f"{key}.json"
             if cached_wav.is_file() and cached_meta.is_file():
+                cachetrim.touch(cached_meta)
                 info = json.loads(cached_meta.read_text())
             elif layers and with_stems:  # a mix of the piece's stems: no composing again
                 folder = AHEAD.stems_for(piece)
@@ -276,7 +281,7 @@ class StemsAhead:
 
     def stems_for(self, piece: _Piece) -> Path:
         """The piece's stem folder, made now if the background has not made it yet."""
-        from .music import stems
+        from .music import cachetrim, stems
 
         done = None
         with self.lock:
@@ -295,9 +300,12 @@ class StemsAhead:
                     self.wanted = False
         if stems.manifest(piece.folder) is None:  # not made ahead, or that job failed
             piece.make_stems()
+        cachetrim.touch(piece.folder)  # in use: the cache's trim leaves it
         return piece.folder
 
     def _run(self) -> None:
+        from .music import cachetrim
+
         while True:
             with self.lock:
                 while True:
@@ -310,6 +318,7 @@ class StemsAhead:
                 self.running = (piece, done)
             try:
                 piece.make_stems(between=self._pause)
+                cachetrim.trim(piece.folder.parent)
             except Exception as exc:  # a full disk, a removed folder: the turn that needs them makes them
                 log.info("stems of %s not made ahead: %s", piece.key, exc)
             finally:
