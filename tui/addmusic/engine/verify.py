@@ -144,9 +144,7 @@ def _decode_tail(path: Path) -> None:
             video = container.streams.video[0]
             keyframes = [p.pts for p in container.demux(video) if p.is_keyframe and p.pts is not None]
             if keyframes:
-                container.seek(keyframes[-1], stream=video, backward=True, any_frame=False)
-                for _frame in container.decode(video):
-                    pass
+                _decode_from(container, video, keyframes[-1])
     except (av.FFmpegError, OSError, IndexError) as exc:
         raise OutputInvalid(f"its picture does not decode ({_short(exc)})") from None
     errors = [text.strip() for level, _name, text in logs if level <= av.logging.ERROR]
@@ -184,13 +182,17 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
             continue
         packet.decode()
     if video is not None and tail and len(keyframes) > 1:
-        # the last group of pictures: seek to its keyframe and decode to the end
-        container.seek(keyframes[-1], stream=video, backward=True, any_frame=False)
-        for _frame in container.decode(video):
-            pass
+        _decode_from(container, video, keyframes[-1])  # the last group of pictures
     bases = {kind: stream.time_base for kind, stream in (("picture", video), ("sound", audio))
              if stream is not None and stream.time_base is not None}
     return {kind: float(ticks * bases[kind]) * 1000 for kind, ticks in reach.items() if kind in bases}, frames
+
+
+def _decode_from(container: av.container.InputContainer, video: av.stream.Stream, keyframe_pts: int) -> None:
+    """Every picture from a keyframe to the end of the stream."""
+    container.seek(keyframe_pts, stream=video, backward=True, any_frame=False)
+    for _frame in container.decode(video):
+        pass
 
 
 def _short(exc: BaseException) -> str:
