@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 import httpx
 import pytest
 
 from addmusic.client.api import ApiClient
-from addmusic.client.files import link_into_place
+from addmusic.client.files import link_into_place, shareable_mode
 from addmusic.client.launcher import LOCAL_ENGINE_KEY
+from addmusic.engine.lifecycle import make_private
 from addmusic.engine.store import Store
 from addmusic.protocol.errors import ApiError
 from conftest import EngineProcess, make_settings
@@ -37,6 +39,16 @@ async def test_a_held_poll_answers_when_the_render_ends_and_the_file_is_linked(
         assert await client.save_render(status, dest) == dest
         assert os.path.samefile(dest, status.path)  # linked: no bytes sent
         assert not [p for p in dest.parent.iterdir() if p != dest]  # nothing else left beside it
+        # the user's file has the user's mode, not the engine's 0600, and the engine's tightening
+        # of its folder at its next start leaves it so
+        mode = shareable_mode()
+        assert stat.S_IMODE(dest.stat().st_mode) == mode != 0o600
+        umask = os.umask(0o077)  # make_private sets the engine process's umask: this one's is restored
+        try:
+            make_private(settings.folders.engine)
+        finally:
+            os.umask(umask)
+        assert stat.S_IMODE(dest.stat().st_mode) == mode
         with pytest.raises(ApiError, match="already exists"):
             await client.save_render(status, dest)
         dest.write_bytes(b"the user's own file")

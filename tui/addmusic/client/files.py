@@ -160,6 +160,8 @@ def link_into_place(src: Path, dest: Path, overwrite: bool) -> bool:
         return False
     except OSError:
         return False
+    with contextlib.suppress(OSError):  # the user's file, not the engine's private one (one inode)
+        os.chmod(target, shareable_mode())
     if target != dest:
         try:
             os.replace(target, dest)
@@ -170,8 +172,19 @@ def link_into_place(src: Path, dest: Path, overwrite: bool) -> bool:
     return True
 
 
+def shareable_mode() -> int:
+    """An export's permissions: a new file's under the user's umask (mkstemp's and the engine's
+    are 0600, which would hide an export from the user's other accounts and tools)."""
+    mask = 0o022
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                mask = int(line.split()[1], 8)
+    return 0o666 & ~mask
+
+
 def _move_into_place(tmp: Path, dest: Path, overwrite: bool) -> None:
-    os.chmod(tmp, 0o644)
+    os.chmod(tmp, shareable_mode())
     if overwrite:
         os.replace(tmp, dest)
         return

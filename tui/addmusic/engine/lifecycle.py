@@ -27,11 +27,13 @@ def make_private(data_dir: Path) -> None:
     what an earlier version left readable. Tokens, uploads and renders live here."""
     os.umask(0o077)
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    renders = data_dir / "renders"
     for root, dirs, files in os.walk(data_dir):
         for name in dirs:
             _tighten(Path(root) / name, 0o700)
         for name in files:
-            _tighten(Path(root) / name, 0o600)
+            if not _saved_by_link(Path(root) / name, renders):
+                _tighten(Path(root) / name, 0o600)
     _tighten(data_dir, 0o700)
 
 
@@ -42,6 +44,16 @@ def _tighten(path: Path, mode: int) -> None:
             os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o077 | (mode & 0o700))
     except OSError:
         pass
+
+
+def _saved_by_link(path: Path, renders: Path) -> bool:
+    """A render with a second name: saved by a hard link (client/files.py), it is the user's
+    export too, one inode with the user's mode, which is not the engine's to change. The folders
+    above it keep it private here."""
+    try:
+        return path.is_relative_to(renders) and path.lstat().st_nlink > 1
+    except OSError:
+        return False
 
 
 def _hold_lock(data_dir: Path) -> int:
