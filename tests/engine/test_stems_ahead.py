@@ -32,7 +32,7 @@ class FakePiece:
             self.written.append(time.monotonic())
             if n == 0:
                 self.first_stem.set()
-            time.sleep(0.05)
+            time.sleep(0.2)  # long enough for a render to begin while the job is under way
         self.folder.mkdir()
         (self.folder / stems.MANIFEST).write_text(json.dumps({"format": stems.FORMAT, "scales": {}}))
 
@@ -53,6 +53,14 @@ def ahead(quiet_s: float = 0.3) -> StemsAhead:
     return scheduler
 
 
+def job_under_way(tmp_path: Path) -> tuple[StemsAhead, FakePiece]:
+    scheduler = ahead(quiet_s=0.0)
+    piece = FakePiece(tmp_path / "piece.stems")
+    scheduler.schedule(piece)
+    assert piece.first_stem.wait(5.0)
+    return scheduler, piece
+
+
 def test_a_job_waits_for_the_render_and_then_for_a_quiet_moment(tmp_path: Path) -> None:
     scheduler = ahead()
     piece = FakePiece(tmp_path / "a.stems")
@@ -67,10 +75,7 @@ def test_a_job_waits_for_the_render_and_then_for_a_quiet_moment(tmp_path: Path) 
 
 
 def test_a_job_under_way_pauses_between_stems_while_a_render_runs(tmp_path: Path) -> None:
-    scheduler = ahead(quiet_s=0.0)
-    piece = FakePiece(tmp_path / "b.stems")
-    scheduler.schedule(piece)
-    assert piece.first_stem.wait(5.0)
+    scheduler, piece = job_under_way(tmp_path)
     with scheduler.rendering():
         time.sleep(0.6)
         during = len(piece.written)
@@ -81,10 +86,7 @@ def test_a_job_under_way_pauses_between_stems_while_a_render_runs(tmp_path: Path
 
 
 def test_a_turn_waiting_for_the_piece_lifts_the_pause(tmp_path: Path) -> None:
-    scheduler = ahead(quiet_s=0.0)
-    piece = FakePiece(tmp_path / "c.stems")
-    scheduler.schedule(piece)
-    assert piece.first_stem.wait(5.0)
+    scheduler, piece = job_under_way(tmp_path)
     with scheduler.rendering():
         assert wait_until(lambda: len(piece.written) < STEMS and scheduler.running is not None)
         got: list[Path] = []

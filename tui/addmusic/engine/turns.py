@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,8 +226,7 @@ class StemsAhead:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.turns = 0  # turns making music right now
-        self.renders = 0  # renders running right now
+        self.active: Counter[str] = Counter()  # "turn"s making music and "render"s running right now
         self.last_busy = 0.0  # time.monotonic() when the last turn or render ended
         self.wanted = False  # a turn waits for the piece being made: it does not pause
         self.queue: list[_Piece] = []
@@ -253,30 +253,33 @@ class StemsAhead:
     @contextlib.contextmanager
     def busy(self) -> Iterator[None]:
         """Around a turn that makes music: no stems job starts meanwhile."""
-        with self._counting("turns"):
+        with self._counting("turn"):
             yield
 
     @contextlib.contextmanager
     def rendering(self) -> Iterator[None]:
         """Around a render: no stems job starts, and one under way pauses between stems."""
-        with self._counting("renders"):
+        with self._counting("render"):
             yield
 
     @contextlib.contextmanager
-    def _counting(self, counter: str) -> Iterator[None]:
+    def _counting(self, kind: str) -> Iterator[None]:
         with self.lock:
-            setattr(self, counter, getattr(self, counter) + 1)
+            self.active[kind] += 1
         try:
             yield
         finally:
             with self.lock:
-                setattr(self, counter, getattr(self, counter) - 1)
+                self.active[kind] -= 1
                 self.last_busy = time.monotonic()
                 self.wake.notify_all()
 
+    def _busy(self) -> bool:
+        return any(self.active.values())
+
     def _pause(self) -> None:
         with self.lock:
-            while self.renders and not self.wanted:
+            while self.active["render"] and not self.wanted:
                 self.wake.wait()
 
     def stems_for(self, piece: _Piece) -> Path:
@@ -308,11 +311,9 @@ class StemsAhead:
 
         while True:
             with self.lock:
-                while True:
-                    quiet_for = time.monotonic() - self.last_busy
-                    if self.queue and not self.turns and not self.renders and quiet_for >= self.QUIET_S:
-                        break
-                    self.wake.wait(self.QUIET_S - quiet_for if self.queue and quiet_for < self.QUIET_S else None)
+                while not self.queue or self._busy() or time.monotonic() - self.last_busy < self.QUIET_S:
+                    # woken by a schedule or a turn or render ending; else once it may be quiet enough
+                    self.wake.wait(self.QUIET_S if self.queue and not self._busy() else None)
                 piece = self.queue.pop(0)
                 done = threading.Event()
                 self.running = (piece, done)
