@@ -26,8 +26,8 @@ TRUE_PEAK_CEILING_DB = -1.0
 # more in AAC (1.4 dB measured on a synthetic clip under drum-less music): the encoded sound's true
 # peak is measured when it could be over, and the run repeated with the limiter that much lower.
 LIMITER_CEILING_DB = -2.2
-# The encoded sound's sample peak is read by the run that encodes it (plan.ENCODED_LOOK, nearly
-# free); its true peak (0.50 s for a minute of AAC) is measured only when the samples come this close
+# The encoded sound's sample peak is read by the run that encodes it (plan.ENCODED_LOOK); its
+# true peak (0.50 s for a minute of AAC) is measured only when the samples come this close
 # to the ceiling (peaks between the samples of 48 kHz music after AAC's low-pass stay well under it).
 INTERSAMPLE_MARGIN_DB = 0.6
 SAMPLE_PEAK_METER = "volumedetect"
