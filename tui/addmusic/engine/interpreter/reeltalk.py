@@ -129,6 +129,19 @@ def all_named(refs: list[Ref]) -> list[ClipInfo]:
     return out
 
 
+def pick_clips(phrase: str, cat: list[ClipInfo], tool: str, lang: str) -> tuple[Outcome | None, list[ClipInfo]]:
+    """Every clip a phrase names ("beach and the 2nd clip"), once each; or the refusal that says
+    which part names no clip, or several where one is meant, with the clips' names; or (None, [])
+    when the phrase is not about clips, so other rules may read it. A good reference names at
+    least one clip, so an empty list always comes with the refusal or with nothing to say."""
+    refs = read_refs(phrase, cat)
+    if not refs:
+        return None, []
+    if bad := first_bad(refs):
+        return Outcome(tool, note=refusal(bad, cat, lang)), []
+    return None, all_named(refs)
+
+
 def reel_edit_of(tool: str, args: dict[str, object], run: Callable[[Draft], ReelOutcome], reply: str) -> Edit:
     return Edit(tool, args, lambda draft: run(draft).draft, reply)
 
