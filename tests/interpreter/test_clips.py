@@ -10,6 +10,7 @@ from typing import Any
 from addmusic.engine.interpreter import apply_all, interpret
 from addmusic.engine.interpreter.clipref import catalogue, only_names, resolve
 from addmusic.engine.interpreter.reelops import lay_out
+from addmusic.engine.interpreter.reeltalk import pick_clips
 from addmusic.protocol.draft import AUDIO, TEXT, VIDEO, Draft
 
 INFOS = [
@@ -80,6 +81,19 @@ def test_phrases_about_other_things_are_not_clip_references() -> None:
     for phrase in ("the first 3s", "the music", "the first title", "the audio of the second clip", "the last 2",
                    "the end", "the first part", "it"):
         assert ref(phrase) is None, phrase
+
+
+def test_pick_clips_names_every_clip_once_or_refuses_with_the_listing() -> None:
+    cat = catalogue(Draft.from_json(REEL), INFOS)
+    refused, picked = pick_clips("beach, the 3rd clip and beach.mp4", cat, "drop_clips", "en")
+    assert refused is None and [x.media_id for x in picked] == ["beach", "drone"]
+    assert pick_clips("the music", cat, "drop_clips", "en") == (None, [])  # not about clips: other rules read it
+    for phrase, said in (("beach and the forest clip", "couldn't find a clip matching “the forest clip”"),
+                         ("the landscape one", "could be beach.mp4 or drone.mp4"), ("clip 7", "only 3 clips")):
+        refused, picked = pick_clips(phrase, cat, "drop_clips", "en")
+        assert picked == [] and refused is not None and refused.tool == "drop_clips" and refused.edit is None
+        note = refused.note or ""
+        assert said in note and (phrase == "the landscape one" or "City Walk.MOV" in note), note
 
 
 def test_only_names_accepts_a_bare_list_item_and_nothing_more() -> None:

@@ -106,27 +106,39 @@ def refusal(ref: Ref, cat: list[ClipInfo], lang: str) -> str:
     return say("clips_unknown", lang, phrase=ref.phrase, items=listing_lines(cat, lang))
 
 
-def read_refs(phrase: str, cat: list[ClipInfo], *, reel_only: bool = False, many: bool = True) -> list[Ref] | None:
-    """The references of a phrase (a list when `many`); None when any part is not about a clip."""
-    parts = split_list(phrase) if many else [phrase]
+def _read_refs(phrase: str, cat: list[ClipInfo]) -> list[Ref] | None:
+    """The references of a phrase's list; None when any part is not about a clip."""
     refs = []
-    for part in parts:
-        ref = resolve(part, cat, reel_only=reel_only)
+    for part in split_list(phrase):
+        ref = resolve(part, cat)
         if ref is None:
             return None
         refs.append(ref)
     return refs
 
 
-def first_bad(refs: list[Ref]) -> Ref | None:
+def _first_bad(refs: list[Ref]) -> Ref | None:
     return next((r for r in refs if r.problem), None)
 
 
-def all_named(refs: list[Ref]) -> list[ClipInfo]:
+def _all_named(refs: list[Ref]) -> list[ClipInfo]:
     out: list[ClipInfo] = []
     for r in refs:
         out += [x for x in r.clips if x not in out]
     return out
+
+
+def pick_clips(phrase: str, cat: list[ClipInfo], tool: str, lang: str) -> tuple[Outcome | None, list[ClipInfo]]:
+    """Every clip a phrase names ("beach and the 2nd clip"), once each; or the refusal that says
+    which part names no clip, or several where one is meant, with the clips' names; or (None, [])
+    when the phrase is not about clips, so other rules may read it. A good reference names at
+    least one clip, so an empty list always comes with the refusal or with nothing to say."""
+    refs = _read_refs(phrase, cat)
+    if not refs:
+        return None, []
+    if bad := _first_bad(refs):
+        return Outcome(tool, note=refusal(bad, cat, lang)), []
+    return None, _all_named(refs)
 
 
 def reel_edit_of(tool: str, args: dict[str, object], run: Callable[[Draft], ReelOutcome], reply: str) -> Edit:

@@ -9,7 +9,7 @@ from addmusic.protocol.draft import AUDIO, Draft, Segment
 from ..clipref import ClipInfo
 from ..core import Clause, Edit, Outcome, rule
 from ..draftops import has_video, map_video, music_segments, video_segments
-from ..reeltalk import all_named, clips_of, first_bad, group, names_of, read_refs, refusal
+from ..reeltalk import clips_of, group, names_of, pick_clips
 from ..replies import say
 from ..vocab import NUM
 
@@ -137,13 +137,10 @@ def _b_one_clip(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
         volume = _level_for(m, 100 if first is None or first.volume is None else first.volume)
         return _set_clip(c, d, volume, "clip_muted" if volume == 0 else "clip_volume")
     cat, _ = clips_of(c, d)
-    refs = read_refs(phrase, cat)
-    if not refs:
-        return None
     tool = "set_clip_volume"
-    if bad := first_bad(refs):
-        return Outcome(tool, note=refusal(bad, cat, c.lang))
-    named = all_named(refs)
+    refused, named = pick_clips(phrase, cat, tool, c.lang)
+    if not named:
+        return refused
     on_reel = {s.src for s in video_segments(d)}
     off = [x for x in named if x.media_id not in on_reel]
     if off:

@@ -18,15 +18,13 @@ from ..reelops import order
 from ..reeltalk import (
     INFO_EN,
     INFO_ZH,
-    all_named,
     clips_of,
     describe_named,
-    first_bad,
     group,
     listed,
     listing,
     names_of,
-    read_refs,
+    pick_clips,
     reel_text,
     refusal,
     set_reel,
@@ -193,13 +191,11 @@ def _b_list(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 def _b_except(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     """ "all clips except city": every upload at full length, in upload order, but those named."""
     cat, infos = clips_of(c, d)
-    refs = read_refs(group(m, "x", "zx"), cat)
-    if not refs:
-        return None
     tool = "select_clips"
-    if bad := first_bad(refs):
-        return Outcome(tool, note=refusal(bad, cat, c.lang))
-    gone = {x.media_id for x in all_named(refs)}
+    refused, named = pick_clips(group(m, "x", "zx"), cat, tool, c.lang)
+    if not named:
+        return refused
+    gone = {x.media_id for x in named}
     srcs = [x.media_id for x in sorted(cat, key=lambda x: x.index) if x.media_id not in gone]
     if srcs == order(d) and all(x.kind == "image" or abs(x.used - x.length) <= 50 for x in cat if x.media_id in srcs):
         return Outcome(tool, note=say("clips_order_same", c.lang, reel=reel_text(d, infos, c.lang)))
@@ -229,13 +225,10 @@ def _only(phrase: str, c: Clause, d: Draft) -> Outcome | None:
     cat, infos = clips_of(c, d)
     if len(cat) < 2 and not re.search(r"\.\w{3,4}\b", phrase):
         return None  # one clip: "just the clip" is about its sound or length, for other rules
-    refs = read_refs(phrase, cat)
-    if not refs:
-        return None
     tool = "select_clips"
-    if bad := first_bad(refs):
-        return Outcome(tool, note=refusal(bad, cat, c.lang))
-    picked = all_named(refs)
+    refused, picked = pick_clips(phrase, cat, tool, c.lang)
+    if not picked:
+        return refused
     reel = order(d)
     # the reel's order for clips on it, upload order for the ones coming back
     srcs = [s for s in reel if s in {x.media_id for x in picked}] + [x.media_id for x in picked if x.media_id not in reel]
@@ -263,13 +256,10 @@ def _drop(phrase: str, c: Clause, d: Draft) -> Outcome | None:
                     r"(?:全部|所有|全部的|所有的)(?:素材|片段|视频)?", phrase.strip()) and len(order(d)) > 1 and \
             re.search(r"\b(?:all|every|both|everything)\b|全部|所有", phrase):
         return Outcome("drop_clips", note=say("clips_no_picture", c.lang))
-    refs = read_refs(phrase, cat)
-    if not refs:
-        return None
     tool = "drop_clips"
-    if bad := first_bad(refs):
-        return Outcome(tool, note=refusal(bad, cat, c.lang))
-    picked = all_named(refs)
+    refused, picked = pick_clips(phrase, cat, tool, c.lang)
+    if not picked:
+        return refused
     reel = order(d)
     off = [x for x in picked if x.media_id not in reel]
     if off and len(off) == len(picked):
@@ -294,13 +284,10 @@ def _back(phrase: str, c: Clause, d: Draft) -> Outcome | None:
     cat, infos = clips_of(c, d)
     if len(cat) < 2:
         return None
-    refs = read_refs(phrase, cat)
-    if not refs:
-        return None
     tool = "add_clips"
-    if bad := first_bad(refs):
-        return Outcome(tool, note=refusal(bad, cat, c.lang))
-    picked = all_named(refs)
+    refused, picked = pick_clips(phrase, cat, tool, c.lang)
+    if not picked:
+        return refused
     reel = order(d)
     new = [x for x in picked if x.media_id not in reel]
     if not new:
@@ -449,14 +436,12 @@ def _b_order(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     phrase = group(m, "x")
     if not only_names(phrase, cat):
         return None
-    refs = read_refs(phrase, cat)
-    if not refs:
-        return None
-    if bad := first_bad(refs):
-        return Outcome("order_clips", note=refusal(bad, cat, c.lang))
-    named = [x.media_id for x in all_named(refs)]
+    refused, picked = pick_clips(phrase, cat, "order_clips", c.lang)
+    if not picked:
+        return refused
+    named = [x.media_id for x in picked]
     reel = order(d)
-    off = [x for x in all_named(refs) if x.media_id not in reel]
+    off = [x for x in picked if x.media_id not in reel]
     if off:
         return Outcome("order_clips", note=say("clips_not_on_reel", c.lang, name=off[0].name, reel=reel_text(d, infos, c.lang),
                                                stem=off[0].stem))

@@ -5,6 +5,7 @@ of a video clip is refused with the reason; lengths run from 0.5 to 60 s."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from addmusic.protocol.draft import Draft
 
@@ -104,14 +105,27 @@ def _still_length(phrase: str, seconds: str, c: Clause, d: Draft) -> Outcome | N
     return Outcome(tool, reel_edit_of(tool, {"clips": [x.name for x in photos], "d_ms": asked}, run, reply))
 
 
+def _not_a_photo(phrase: str, c: Clause, d: Draft) -> bool:
+    """The phrase names no clip, or only video clips ("keep the first 5s", "make the beach clip 5s"):
+    lengths of video, for other rules. A photo, or a reference to refuse, is this family's."""
+    ref = resolve(phrase, clips_of(c, d)[0])
+    return ref is None or bool(ref.clips and all(x.kind != "image" for x in ref.clips))
+
+
+def _relength(phrase: str, c: Clause, d: Draft, target: Callable[[int], int]) -> Outcome | None:
+    """Set the named photo(s) to the length (ms) `target` makes of the first one's length now, or refuse."""
+    refusal, photos = _the_photo(phrase, c, d, "set_photo_length")
+    if not photos:
+        return refusal
+    return _still_length(phrase, f"{target(photos[0].length) / 1000:g}", c, d)
+
+
 def _b_still_len(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     groups = m.groupdict()
     phrase = groups.get("x") or groups.get("y") or groups.get("z") or ""
     seconds = groups.get("n") or groups.get("m") or groups.get("k") or "0"
-    cat, _ = clips_of(c, d)
-    ref = resolve(phrase, cat)
-    if ref is None or (ref.clips and all(x.kind != "image" for x in ref.clips)):
-        return None  # "keep the first 5s", "make the beach clip 5s": lengths of video, for other rules
+    if _not_a_photo(phrase, c, d):
+        return None
     return _still_length(phrase, seconds, c, d)
 
 
@@ -153,40 +167,26 @@ def _b_still_len_zh(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 def _b_still_more(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     phrase = group(m, "x", "y", "z", "w")
     longer = bool(group(m, "z")) or group(m, "dir", "dir2") in ("longer", "long")
-    if not group(m, "z", "w"):
-        cat, _ = clips_of(c, d)
-        ref = resolve(phrase, cat)
-        if ref is None or (ref.clips and all(x.kind != "image" for x in ref.clips)):
-            return None
-    tool = "set_photo_length"
-    refusal, photos = _the_photo(phrase, c, d, tool)
-    if not photos:
-        return refusal
-    now = photos[0].length
-    seconds = (now + STILL_STEP) if longer else max(1000, now - STILL_STEP // 2)
-    return _still_length(phrase, f"{seconds / 1000:g}", c, d)
+    if not group(m, "z", "w") and _not_a_photo(phrase, c, d):  # z, w: 照片 itself
+        return None
+    return _relength(phrase, c, d, lambda now: (now + STILL_STEP) if longer else max(1000, now - STILL_STEP // 2))
 
 
 def _b_still_times(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
     """ "photo twice as long", "make the photo 1 sec shorter"."""
     phrase = group(m, "x", "y", "z")
-    cat, _ = clips_of(c, d)
-    ref = resolve(phrase, cat)
-    if ref is None or (ref.clips and all(x.kind != "image" for x in ref.clips)):
+    if _not_a_photo(phrase, c, d):
         return None
-    tool = "set_photo_length"
-    refusal, photos = _the_photo(phrase, c, d, tool)
-    if not photos:
-        return refusal
-    now = photos[0].length
-    if group(m, "by"):
-        step = int(round(float(group(m, "by")) * 1000))
-        target = now + step if group(m, "dir") == "longer" else now - step
-    elif group(m, "half") or c.t.startswith("halve"):
-        target = now // 2
-    else:
-        target = now * 2
-    return _still_length(phrase, f"{target / 1000:g}", c, d)
+
+    def target(now: int) -> int:
+        if group(m, "by"):
+            step = int(round(float(group(m, "by")) * 1000))
+            return now + step if group(m, "dir") == "longer" else now - step
+        if group(m, "half") or c.t.startswith("halve"):
+            return now // 2
+        return now * 2
+
+    return _relength(phrase, c, d, target)
 
 
 RULES = (
