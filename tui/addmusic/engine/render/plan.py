@@ -463,9 +463,9 @@ def one_pass_step(plan: RenderPlan, gain_db: float, ceiling_db: float = sound.LI
                 log_level="info", after=ENCODED_LOOK, graph_threads=SOUND_GRAPH_THREADS)
 
 
-def encoded_peak_step(path: Path, meter: str = sound.METER) -> Step:
-    """A measuring pass over an encoded file's sound (the AAC as players decode it), writing nothing."""
-    return Step("encoded peak", [["-i", str(path)]], "", ["-map", "0:a:0", "-af", meter], ["-f", "null"], "-",
+def encoded_peak_step(path: Path) -> Step:
+    """A true-peak pass over an encoded file's sound (the AAC as players decode it), writing nothing."""
+    return Step("encoded peak", [["-i", str(path)]], "", ["-map", "0:a:0", "-af", sound.METER], ["-f", "null"], "-",
                 weight=0.0, log_level="info", graph_threads=SOUND_GRAPH_THREADS)
 
 

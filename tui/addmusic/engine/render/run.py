@@ -257,8 +257,10 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
                  time.perf_counter() - started, ", picture copied" if picture else "")
         return measured, summary
 
+    over: float | None = None  # the last run's encoded peak over the ceiling, once looked at
     for attempt in range(sound.ONE_PASS_TRIES):
         measured, summary = await one_run(attempt)
+        over = None
         if level <= -69 or abs(measured.integrated - plan.loudness) <= sound.ONE_PASS_TOLERANCE \
                 or gain >= sound.MAX_GAIN_DB:
             over = await _encoded_peak_over(written, summary, ffmpeg)
@@ -275,7 +277,8 @@ async def _sound(plan: RenderPlan, ffmpeg: str, progress: _Progress, *, picture:
         gain = min(sound.MAX_GAIN_DB, gain + (plan.loudness - measured.integrated) / slope)
     log.warning("the sound of %s is %.1f LUFS after %d runs (target %.1f)", plan.output, measured.integrated,
                 sound.ONE_PASS_TRIES, plan.loudness)
-    over = await _encoded_peak_over(written, summary, ffmpeg)
+    if over is None:  # the last run missed the loudness: its peak is not looked at yet
+        over = await _encoded_peak_over(written, summary, ffmpeg)
     if over:  # the loudness as it came, but never a file over the true-peak ceiling
         ceiling -= over + 0.1
         await one_run(sound.ONE_PASS_TRIES)
@@ -447,10 +450,7 @@ async def _encoded_peak_over(path: Path, summary: str, ffmpeg: str) -> float:
     over a decibel to a limited peak: the run that encoded it read the sample peak of its output
     (plan.ENCODED_LOOK); the true peak is measured only when those samples come close enough to
     the ceiling for the peaks between them to pass it."""
-    samples = sound.parse_max_volume(summary)
-    if samples is None:  # the run said nothing of it: the file's sound is decoded again
-        samples = sound.parse_max_volume(await _run_step(encoded_peak_step(path, sound.SAMPLE_PEAK_METER), ffmpeg,
-                                                         lambda _fraction: None))
+    samples = sound.parse_max_volume(summary)  # None if the run did not say: the true peak is measured
     if samples is not None and samples <= sound.TRUE_PEAK_CEILING_DB - sound.INTERSAMPLE_MARGIN_DB:
         return 0.0
     encoded = sound.parse_ebur128(await _run_step(encoded_peak_step(path), ffmpeg, lambda _fraction: None))
