@@ -119,21 +119,22 @@ def _decode_picture_fully(path: Path, duration_ms: int) -> None:
         raise OutputInvalid(f"its picture does not decode cleanly ({len(said)} errors, first: {first})")
 
 
-_TAILS_CHECKED: dict[tuple[int, int, int], bool] = {}  # (inode, size, mtime) of clips whose tail decoded
+_TAILS_CHECKED: set[tuple[str, int, int]] = set()  # source.file_key of the clips whose tail decoded
 
 
 def check_tail(path: Path) -> None:
     """Raise OutputInvalid unless the last group of pictures of `path`'s video decodes cleanly.
     An unchanged file that passed once passes again without decoding (uploads are checked in the
     background, so their exports need not wait for it)."""
+    from .render.source import file_key
+
     try:
-        st = Path(path).stat()
+        key = file_key(path)
     except OSError as exc:
         raise OutputInvalid(f"its picture cannot be read ({_short(exc)})") from None
-    key = (st.st_ino, st.st_size, st.st_mtime_ns)
     if key not in _TAILS_CHECKED:
         _decode_tail(Path(path))
-        _TAILS_CHECKED[key] = True
+        _TAILS_CHECKED.add(key)
 
 
 def _decode_tail(path: Path) -> None:

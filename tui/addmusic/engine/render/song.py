@@ -22,6 +22,7 @@ from addmusic.protocol.draft import Segment
 from .. import songfit
 from ..analysis.beats import BeatAnalysis, analyse_file
 from .graph import SAMPLE_RATE
+from .source import file_key
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,6 @@ class SongFit:
     output: Path  # the fitted WAV, exactly length_ms long
 
 
-def _file_key(path: Path) -> str:
-    stat = path.stat()
-    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-
-
 def _digest(*parts: object) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
 
@@ -60,7 +56,7 @@ def plan_song(seg: Segment, source: Path, length_ms: int, cache_dir: Path) -> So
     if mode not in FIT_MODES:
         raise SongError(f'Unknown song fit "{mode}"; use loop or end_early.')
     try:
-        key = _digest(_file_key(source), seg.source_in, length_ms, mode, SAMPLE_RATE, CACHE_VERSION)
+        key = _digest(*file_key(source), seg.source_in, length_ms, mode, SAMPLE_RATE, CACHE_VERSION)
     except OSError as exc:
         raise SongError(f"The song {seg.label or source.name} cannot be read; upload it again.") from exc
     return SongFit(source, seg.source_in, length_ms, mode, Path(cache_dir) / f"fit_{key}.wav")
@@ -68,7 +64,7 @@ def plan_song(seg: Segment, source: Path, length_ms: int, cache_dir: Path) -> So
 
 def _analysis(source: Path, cache_dir: Path) -> BeatAnalysis:
     sidecar = source.with_name(source.name + SIDECAR_SUFFIX)
-    cached = cache_dir / f"beats_{_digest(_file_key(source), CACHE_VERSION)}.json"
+    cached = cache_dir / f"beats_{_digest(*file_key(source), CACHE_VERSION)}.json"
     for path in (sidecar, cached):
         try:
             return BeatAnalysis.from_json(json.loads(path.read_text(encoding="utf-8")))
