@@ -73,11 +73,8 @@ def materialise_music(draft: Draft, generated: dict[str, Any], music_dir: Path) 
     A change of `layers` only is mixed from the piece's stems (music/stems.py) when they are
     kept: made after the piece's first reply, in the background (see ``StemsAhead``), or by the
     turn that needs them. Runs in a worker thread (numpy)."""
-    from .music import cachetrim
-
     with AHEAD.busy():  # stems made ahead wait for this turn's music
         _materialise(draft, generated, music_dir)
-    cachetrim.trim(music_dir / "cache")
 
 
 def _materialise(draft: Draft, generated: dict[str, Any], music_dir: Path) -> None:
@@ -149,9 +146,10 @@ def _same_file(path: Path, cached: Path) -> bool:
 
 def _keep(cache: Path, key: str, comp: Any) -> dict[str, Any]:
     """Write a composed or remixed piece to the cache (wav, loudness facts, facts for the draft)
-    and return those facts. Turns of other sessions may make the same key at the same time: each
-    file appears whole (written aside, then renamed), never half-written to a reader."""
-    from .music import peaks, write_wav
+    and return those facts; the cache is then trimmed to its budget (music/cachetrim.py). Turns
+    of other sessions may make the same key at the same time: each file appears whole (written
+    aside, then renamed), never half-written to a reader."""
+    from .music import cachetrim, peaks, write_wav
     from .render import soundfacts
 
     cache.mkdir(parents=True, exist_ok=True)
@@ -168,6 +166,7 @@ def _keep(cache: Path, key: str, comp: Any) -> dict[str, Any]:
     meta_part = cached_meta.with_name(f"{key}.{part}.part.json")
     meta_part.write_text(json.dumps(info))
     os.replace(meta_part, cached_meta)
+    cachetrim.trim(cache)
     return info
 
 
@@ -189,7 +188,7 @@ class _Piece:
     def make_stems(self, between: Callable[[], None] = lambda: None) -> None:
         """Compose the piece again with its stems kept (and keep the piece if it is not yet);
         `between` is called before each stem is written (where the work can pause)."""
-        from .music import compose, stems
+        from .music import cachetrim, compose, stems
 
         if stems.manifest(self.folder) is not None:
             return
@@ -206,7 +205,9 @@ class _Piece:
             writer.abort()
             raise
         if not (self.cache / f"{self.key}.wav").is_file():
-            _keep(self.cache, self.key, comp)
+            _keep(self.cache, self.key, comp)  # trims the cache too
+        else:
+            cachetrim.trim(self.cache)  # the stems are about half a piece's size again
 
 
 class StemsAhead:
@@ -307,8 +308,6 @@ class StemsAhead:
         return piece.folder
 
     def _run(self) -> None:
-        from .music import cachetrim
-
         while True:
             with self.lock:
                 while not self.queue or self._busy() or time.monotonic() - self.last_busy < self.QUIET_S:
@@ -319,7 +318,6 @@ class StemsAhead:
                 self.running = (piece, done)
             try:
                 piece.make_stems(between=self._pause)
-                cachetrim.trim(piece.folder.parent)
             except Exception as exc:  # a full disk, a removed folder: the turn that needs them makes them
                 log.info("stems of %s not made ahead: %s", piece.key, exc)
             finally:
