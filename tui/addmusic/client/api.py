@@ -160,6 +160,10 @@ class ApiClient:
     def url(self, path: str) -> str:
         return urljoin(self.api_url + "/", path.lstrip("/"))
 
+    def _absolute(self, url: str) -> str:
+        """A download URL as the server gave it: absolute, or a path on this server."""
+        return url if url.startswith(("http://", "https://")) else self.url(url)
+
     def headers(self, *, auth: bool = True) -> dict[str, str]:
         headers = {
             "X-Skill-Source": api.SKILL_SOURCE,
@@ -453,7 +457,7 @@ class ApiClient:
         local = self._engine_file(status.path)
         if local is None or not status.url or not link_into_place(local, dest, overwrite):
             return await self.download(status.url or "", dest, progress, overwrite=overwrite)
-        absolute = self.url(status.url) if not status.url.startswith(("http://", "https://")) else status.url
+        absolute = self._absolute(status.url)
         with contextlib.suppress(httpx.HTTPError):  # tells the engine it was fetched (its clean-up clock)
             await self.http.head(absolute, headers=self._headers_for(absolute), timeout=5.0)
         if progress:
@@ -478,7 +482,7 @@ class ApiClient:
         (a download is idempotent: nothing is kept of a failed try)."""
         from .files import DownloadInterrupted, download_to
 
-        absolute = self.url(url) if not url.startswith(("http://", "https://")) else url
+        absolute = self._absolute(url)
         attempt = 0
         while True:
             try:

@@ -44,22 +44,23 @@ class ExportsMixin:
 
     # --- actions -----------------------------------------------------------------------------
 
-    def action_export(self: Any) -> None:
+    def _one_export_at_a_time(self: Any) -> bool:
+        """Whether a new export may start; says why not when one is running."""
         if self.exporting:
             self.notify("An export is already running.")
-            return
-        self.run_export("high", smart=self.settings.smart_render)
+        return not self.exporting
+
+    def action_export(self: Any) -> None:
+        if self._one_export_at_a_time():
+            self.run_export("high", smart=self.settings.smart_render)
 
     def action_export_full(self: Any) -> None:
         """An export that re-encodes every frame, whatever `smart_render` says."""
-        if self.exporting:
-            self.notify("An export is already running.")
-            return
-        self.run_export("high", smart=False)
+        if self._one_export_at_a_time():
+            self.run_export("high", smart=False)
 
     def action_preview(self: Any) -> None:
-        if self.exporting:
-            self.notify("An export is already running.")
+        if not self._one_export_at_a_time():
             return
         if self.settings.uses_local_engine:
             self.run_export("preview")
