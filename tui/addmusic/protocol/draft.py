@@ -46,6 +46,11 @@ class Segment:
     def end(self) -> int:
         return self.start + self.duration
 
+    @property
+    def level(self) -> int:
+        """The volume in percent as it plays: an absent `v` is full level."""
+        return 100 if self.volume is None else self.volume
+
     @classmethod
     def from_json(cls, raw: Any) -> Segment:
         if not isinstance(raw, dict):
@@ -192,7 +197,7 @@ def describe_segment(track: Track, seg: Segment) -> str:
     else:
         label = seg.label or seg.src or "untitled"
     if track.type == AUDIO:
-        volume = 100 if seg.volume is None else seg.volume
+        volume = seg.level
         return f"{label} ({span}, {volume}%)"
     return f"{label} ({span})"
 

@@ -228,7 +228,7 @@ def music_chain(src: str, seg: Segment, tag: str) -> str:
     if fade_in + fade_out > d:  # fades longer than the segment: share it in proportion
         scale = d / (fade_in + fade_out)
         fade_in, fade_out = int(fade_in * scale), int(fade_out * scale)
-    gain = (100 if seg.volume is None else seg.volume) / 100
+    gain = seg.level / 100
     parts = [
         f"atrim=start={seconds(seg.source_in)}:duration={seconds(d)}",
         "asetpts=PTS-STARTPTS",

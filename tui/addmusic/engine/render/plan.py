@@ -421,7 +421,7 @@ def _mix_step(videos: list[Segment], media: dict[str, MediaInfo], musics: list[S
         music_inputs.append((f"[{len(inputs)}:a:0]", seg))
         inputs.append(["-i", str(path)])
         layers.append(Layer(Path(path), seg.start, seg.source_in, seg.duration,
-                            (100 if seg.volume is None else seg.volume) / 100, seg.fade_in, seg.fade_out,
+                            seg.level / 100, seg.fade_in, seg.fade_out,
                             sound.duck_depth(seg) if seg.duck else None))
     mix_chains, label = sound.mix_graph(clip, music_inputs, end_ms)
     wav = workdir / "sound_mix.wav"

@@ -226,7 +226,7 @@ def _concat(labels: list[str], chains: list[str], out: str, audio: bool = False)
 
 
 def clip_gain(seg: Segment) -> float:
-    return max(0.0, min(100.0, 100.0 if seg.volume is None else float(seg.volume))) / 100
+    return max(0.0, min(100.0, float(seg.level))) / 100
 
 
 def has_clip_sound(all_pieces: list[Piece]) -> bool:

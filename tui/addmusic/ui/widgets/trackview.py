@@ -280,7 +280,7 @@ def output_facts(draft: Draft, clip_size: tuple[int, int] | None = None) -> list
     picture_end = max((t.end for t in draft.tracks_of(VIDEO)), default=0)
     if picture_end and draft.end > picture_end + 50:  # the file is longer than its pictures
         facts.append(f"runs {format_duration(draft.end - picture_end)} past the last clip")
-    levels = {100 if s.volume is None else s.volume for t in draft.tracks_of(VIDEO) for s in t.segments}
+    levels = {s.level for t in draft.tracks_of(VIDEO) for s in t.segments}
     if len(levels) == 1:
         level = levels.pop()
         facts.append("clip sound muted" if level == 0 else f"clip sound {level}%")
@@ -292,17 +292,13 @@ def output_facts(draft: Draft, clip_size: tuple[int, int] | None = None) -> list
 # ------------------------------------------------------------------------------------ segments
 
 
-def _volume(seg: Segment) -> int:
-    return 100 if seg.volume is None else seg.volume
-
-
 def _peaks_per_column(seg: Segment, columns: int) -> list[float]:
     """The waveform resampled to `columns`: the loudest peak falling into each column (so a short
     transient is not averaged away), then scaled by the volume and down over the fades."""
     peaks = seg.waveform if seg.waveform else None
     # Height follows the volume as loudness is heard (square root of the gain), so music at 30%
     # is drawn at about half height and its fades and shape still show.
-    volume = (_volume(seg) / 100) ** 0.5
+    volume = (seg.level / 100) ** 0.5
     values: list[float] = []
     for i in range(columns):
         if peaks is None:
@@ -326,7 +322,7 @@ def _peaks_per_column(seg: Segment, columns: int) -> list[float]:
 def waveform_blocks(seg: Segment, columns: int) -> str:
     """The segment's audio as `columns` block characters ▁..█ (a flat bar without a waveform);
     a muted segment is a row of dots, so it does not look like a quiet one."""
-    if _volume(seg) == 0:
+    if seg.level == 0:
         return "·" * columns
     return "".join(_BLOCKS[min(len(_BLOCKS) - 1, int(v * len(_BLOCKS) / 100))] for v in
                    _peaks_per_column(seg, columns))
@@ -379,7 +375,7 @@ def _audio_cell(track: Track, seg: Segment, width: int, wave_style: Style, label
     """An audio segment: its waveform, with the label laid over it where it hides the least (after
     the fade-in ramp when there is room, so the ramp stays visible). The user's own song shows
     its in-point and how it fits the video, and its real waveform from the upload."""
-    volume = _volume(seg)
+    volume = seg.level
     level = "muted" if volume == 0 else f"{volume}%"
     room = width - min(6, width // 3)  # leave some waveform visible next to the label
     if is_own_song(seg, info):

@@ -40,11 +40,11 @@ def _b_clip(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
         return Outcome("set_clip_volume", note=say("clip_kept", c.lang))
     if re.search(r"\b(?:quieter|lower|down|softer|reduce)\b|调低|小一?点|降低", t):
         seg = next(s for t2 in d.tracks if t2.type == 0 for s in t2.segments) if has_video(d) else None
-        now = 100 if seg is None or seg.volume is None else seg.volume
+        now = 100 if seg is None else seg.level
         return _set_clip(c, d, max(0, int(5 * round(now * 2 / 3 / 5))), "clip_volume")
     if re.search(r"\b(?:louder|up|raise)\b|调高|大一?点", t):
         seg = next(s for t2 in d.tracks if t2.type == 0 for s in t2.segments) if has_video(d) else None
-        now = 100 if seg is None or seg.volume is None else seg.volume
+        now = 100 if seg is None else seg.level
         return _set_clip(c, d, min(100, int(5 * round(now * 1.5 / 5))), "clip_volume")
     return None
 
@@ -134,7 +134,7 @@ def _b_one_clip(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
         if not group(m, "verb", "zverb"):
             return None  # "make the video louder" is the loudness rule's
         first = next(iter(video_segments(d)), None)
-        volume = _level_for(m, 100 if first is None or first.volume is None else first.volume)
+        volume = _level_for(m, 100 if first is None else first.level)
         return _set_clip(c, d, volume, "clip_muted" if volume == 0 else "clip_volume")
     cat, _ = clips_of(c, d)
     tool = "set_clip_volume"
@@ -154,10 +154,10 @@ def _b_one_clip(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 def _set_clips(m: re.Match[str], c: Clause, d: Draft, clips: list[ClipInfo], several: bool) -> Outcome:
     tool = "set_clip_volume"
     srcs = {x.media_id for x in clips}
-    now = next((100 if s.volume is None else s.volume) for s in video_segments(d) if s.src in srcs)
+    now = next(s.level for s in video_segments(d) if s.src in srcs)
     volume = _level_for(m, now)
     names = names_of(clips, c.lang)
-    levels = {100 if s.volume is None else s.volume for s in video_segments(d) if s.src in srcs}
+    levels = {s.level for s in video_segments(d) if s.src in srcs}
     if levels == {volume}:
         return Outcome(tool, note=say("clip_sound_same", c.lang, names=names, volume=volume))
 

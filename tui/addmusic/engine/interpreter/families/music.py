@@ -150,7 +150,7 @@ def build_restyle(c: Clause, d: Draft, found: tuple[str, str, bool] | None) -> O
                 seg.extra["bpm"] = bpm
         return out
 
-    volume = 100 if first.volume is None else first.volume
+    volume = first.level
     label = styles.label(key) + _style_note(found, key, c.lang, c.t)
     reply = say(reply_key, c.lang, label=label, volume=volume, span=span(first.start, first.end))
     return Outcome(tool, Edit(tool, {"style": key, "seed": seed}, apply, reply))
@@ -242,7 +242,7 @@ def _b_mute(m: re.Match[str], c: Clause, d: Draft) -> Outcome | None:
 
     def mute(seg: Segment) -> None:
         if seg.volume != 0:
-            seg.extra["v_before_mute"] = 100 if seg.volume is None else seg.volume
+            seg.extra["v_before_mute"] = seg.level
         seg.volume = 0
 
     return Outcome(tool, Edit(tool, {"volume": 0}, map_music(mute), say("muted", c.lang)))
@@ -275,7 +275,7 @@ def _volume_edit(c: Clause, d: Draft, *, value: int | None = None, up: bool | No
     if (no := _need_music(c, d, tool)) is not None:
         return no
     current = music_segments(d)[0]
-    before = 100 if current.volume is None else current.volume
+    before = current.level
     after = value if value is not None else step(before, bool(up))
     after = max(0, min(100, after))
 

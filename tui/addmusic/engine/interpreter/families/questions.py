@@ -41,7 +41,7 @@ def answer(c: Clause, d: Draft) -> str:
     if re.search(r"\b(?:music|song|track|loud|volume|ducking|duck|bpm|tempo)\b|音乐|歌|音量|配乐", t):
         if music:
             seg = music[0]
-            volume = 100 if seg.volume is None else seg.volume
+            volume = seg.level
             # the user's own song is named by its file, composed music by its style
             label = seg.label if not seg.src.startswith("gen_") else styles.label(str(seg.extra.get("style") or ""))
             duck = ("开" if seg.duck else "关") if zh else ("on" if seg.duck else "off")
