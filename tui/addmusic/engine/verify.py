@@ -83,9 +83,7 @@ def verify_output(path: Path, expected: Expected) -> int:
                                        tail=expected.copied_frames is None and not expected.full_decode)
             except av.FFmpegError as exc:
                 raise OutputInvalid(f"it does not decode ({_short(exc)})") from None
-        errors = [text.strip() for level, _name, text in logs if level <= av.logging.ERROR]
-        if errors:
-            raise OutputInvalid(f"it does not decode cleanly ({len(errors)} errors, first: {errors[0]})")
+        _refuse_logged_errors(logs, "it")
         if expected.full_decode and video is not None:
             _decode_picture_fully(path, expected.duration_ms)
         if expected.copied_frames is not None and frames != expected.copied_frames:
@@ -148,9 +146,7 @@ def _decode_tail(path: Path) -> None:
                 _decode_from(container, video, keyframes[-1])
     except (av.FFmpegError, OSError, IndexError) as exc:
         raise OutputInvalid(f"its picture does not decode ({_short(exc)})") from None
-    errors = [text.strip() for level, _name, text in logs if level <= av.logging.ERROR]
-    if errors:
-        raise OutputInvalid(f"its picture does not decode cleanly ({len(errors)} errors, first: {errors[0]})")
+    _refuse_logged_errors(logs, "its picture")
 
 
 def _decode(container: av.container.InputContainer, video: av.stream.Stream | None,
@@ -187,6 +183,13 @@ def _decode(container: av.container.InputContainer, video: av.stream.Stream | No
     bases = {kind: stream.time_base for kind, stream in (("picture", video), ("sound", audio))
              if stream is not None and stream.time_base is not None}
     return {kind: float(ticks * bases[kind]) * 1000 for kind, ticks in reach.items() if kind in bases}, frames
+
+
+def _refuse_logged_errors(logs: list[tuple[int, str, str]], subject: str) -> None:
+    """Raise OutputInvalid when the decoder logged errors (PyAV's capture) while reading `subject`."""
+    errors = [text.strip() for level, _name, text in logs if level <= av.logging.ERROR]
+    if errors:
+        raise OutputInvalid(f"{subject} does not decode cleanly ({len(errors)} errors, first: {errors[0]})")
 
 
 def _decode_from(container: av.container.InputContainer, video: av.stream.Stream, keyframe_pts: int) -> None:
